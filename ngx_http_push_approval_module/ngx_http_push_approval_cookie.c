@@ -1,0 +1,504 @@
+
+/*
+ * The approval cookie.  Its value is base64url of
+ *
+ *   version(1) kid_len(1) kid id(16) expires(8) methods(4) bind(1)
+ *   user(16) server(16) scope(16) ip(16) agent(16) mac(32)
+ *
+ * where user..agent are keyed hashes (HMAC-SHA256, truncated) of the
+ * values, so nothing personal is in clear, and mac is HMAC-SHA256 over all
+ * that precedes it.  Every field has a fixed length or a length byte, so
+ * no value can shift another.
+ */
+
+
+#include "ngx_http_push_approval_module.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_VERSION  1
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_VALUES   4
+
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_FIXED                                   \
+    (1 + 1 + NGX_HTTP_PUSH_APPROVAL_ID_BYTES + 8 + 4 + 1                      \
+     + 5 * NGX_HTTP_PUSH_APPROVAL_HASH_BYTES)
+
+
+typedef struct {
+    u_char        *kid;
+    size_t         kid_len;
+    u_char        *id;
+    time_t         expires;
+    uint32_t       methods;
+    ngx_uint_t     bind;
+    u_char        *user;
+    u_char        *server;
+    u_char        *scope;
+    u_char        *ip;
+    u_char        *agent;
+    u_char        *mac;
+    u_char        *signed_end;
+    u_char        *start;
+} ngx_http_push_approval_cookie_t;
+
+
+static ngx_uint_t ngx_http_push_approval_verify(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *value,
+    ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_parse_cookie(u_char *p, size_t len,
+    ngx_http_push_approval_cookie_t *ck);
+static ngx_http_push_approval_key_t *ngx_http_push_approval_find_key(
+    ngx_http_push_approval_keyring_t *ring, u_char *kid, size_t len);
+
+
+/* the server name the approval is for: the server{}'s, else the Host */
+
+void
+ngx_http_push_approval_server_name(ngx_http_request_t *r, ngx_str_t *name)
+{
+    ngx_http_core_srv_conf_t  *cscf;
+
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+
+    if (cscf->server_name.len
+        && !(cscf->server_name.len == 1 && cscf->server_name.data[0] == '_'))
+    {
+        *name = cscf->server_name;
+        return;
+    }
+
+    *name = r->headers_in.server;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_cookie_name(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *server,
+    ngx_str_t *name)
+{
+    uint32_t  crc;
+
+    if (plcf->cookie_name.len) {
+        *name = plcf->cookie_name;
+        return NGX_OK;
+    }
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, server->data, server->len);
+    ngx_crc32_update(&crc, (u_char *) "|", 1);
+    ngx_crc32_update(&crc, plcf->scope.data, plcf->scope.len);
+    ngx_crc32_final(crc);
+
+    name->data = ngx_pnalloc(r->pool, sizeof("pa_") - 1 + 8);
+    if (name->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    name->len = ngx_sprintf(name->data, "pa_%08xD", crc) - name->data;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_push_approval_client_hashes(ngx_http_request_t *r, u_char *key,
+    u_char *ip, u_char *agent)
+{
+    ngx_str_t  ua;
+
+    ngx_http_push_approval_hash_field(key, "ip", &r->connection->addr_text,
+                                      ip);
+
+    if (r->headers_in.user_agent) {
+        ua = r->headers_in.user_agent->value;
+
+    } else {
+        ngx_str_null(&ua);
+    }
+
+    ngx_http_push_approval_hash_field(key, "agent", &ua, agent);
+}
+
+
+/*
+ * NGX_OK: a valid cookie, ctx->approval set.  NGX_DECLINED: none valid,
+ * ctx->reason says why the last one was rejected (RS_NONE: no cookie).
+ */
+
+ngx_int_t
+ngx_http_push_approval_check_cookie(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_str_t    server, name;
+    ngx_str_t    values[NGX_HTTP_PUSH_APPROVAL_COOKIE_VALUES];
+    ngx_int_t    n, i;
+    ngx_uint_t   reason;
+
+    ngx_http_push_approval_server_name(r, &server);
+
+    if (ngx_http_push_approval_cookie_name(r, plcf, &server, &name)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    n = ngx_http_push_approval_cookie_values(r, &name, values,
+                                          NGX_HTTP_PUSH_APPROVAL_COOKIE_VALUES);
+
+    reason = NGX_HTTP_PUSH_APPROVAL_RS_NONE;
+
+    for (i = 0; i < n; i++) {
+        reason = ngx_http_push_approval_verify(r, plcf, &values[i], ctx);
+
+        if (reason == NGX_HTTP_PUSH_APPROVAL_RS_NONE) {
+            ctx->reason = NGX_HTTP_PUSH_APPROVAL_RS_NONE;
+            plcf->zone->sh->cookie_checks[0]++;
+            return NGX_OK;
+        }
+    }
+
+    ctx->reason = reason;
+
+    if (reason != NGX_HTTP_PUSH_APPROVAL_RS_NONE) {
+        plcf->zone->sh->cookie_checks[reason]++;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_uint_t
+ngx_http_push_approval_verify(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *value,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    u_char                               raw[NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX];
+    u_char                               mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    u_char                               h[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                               h2[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    ngx_str_t                            dec, part, server, user;
+    ngx_uint_t                           revoked;
+    ngx_http_push_approval_key_t        *key;
+    ngx_http_push_approval_cookie_t      ck;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    if (value->len > NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX) {
+        return NGX_HTTP_PUSH_APPROVAL_RS_OVERSIZED;
+    }
+
+    dec.data = raw;
+    if (ngx_http_push_approval_b64url_decode(&dec, value) != NGX_OK
+        || ngx_http_push_approval_parse_cookie(raw, dec.len, &ck) != NGX_OK)
+    {
+        return NGX_HTTP_PUSH_APPROVAL_RS_MALFORMED;
+    }
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+
+    key = ngx_http_push_approval_find_key(pmcf->keyring, ck.kid, ck.kid_len);
+    if (key == NULL) {
+        return NGX_HTTP_PUSH_APPROVAL_RS_UNKNOWN_KEY;
+    }
+
+    part.data = ck.start;
+    part.len = ck.signed_end - ck.start;
+    ngx_http_push_approval_hmac(key->cookie, &part, 1, mac);
+
+    if (!ngx_http_push_approval_mac_equal(mac, ck.mac, sizeof(mac))) {
+        return NGX_HTTP_PUSH_APPROVAL_RS_SIGNATURE;
+    }
+
+    if (ck.expires <= ngx_time()) {
+        return NGX_HTTP_PUSH_APPROVAL_RS_EXPIRED;
+    }
+
+    ngx_http_push_approval_server_name(r, &server);
+    ngx_http_push_approval_hash_field(key->user, "server", &server, h);
+    if (!ngx_http_push_approval_mac_equal(h, ck.server, sizeof(h))) {
+        return NGX_HTTP_PUSH_APPROVAL_RS_SERVER;
+    }
+
+    ngx_http_push_approval_hash_field(key->user, "scope", &plcf->scope, h);
+    if (!ngx_http_push_approval_mac_equal(h, ck.scope, sizeof(h))) {
+        return NGX_HTTP_PUSH_APPROVAL_RS_SCOPE;
+    }
+
+    if (!(ck.methods & ngx_http_push_approval_method_bit(r))) {
+        return NGX_HTTP_PUSH_APPROVAL_RS_METHOD;
+    }
+
+    if (ngx_http_complex_value(r, plcf->user, &user) != NGX_OK) {
+        return NGX_HTTP_PUSH_APPROVAL_RS_USER;
+    }
+
+    ngx_http_push_approval_hash_field(key->user, "user", &user, h);
+    if (user.len == 0
+        || !ngx_http_push_approval_mac_equal(h, ck.user, sizeof(h)))
+    {
+        return NGX_HTTP_PUSH_APPROVAL_RS_USER;
+    }
+
+    if (ck.bind & (NGX_HTTP_PUSH_APPROVAL_BIND_IP
+                   | NGX_HTTP_PUSH_APPROVAL_BIND_AGENT))
+    {
+        ngx_http_push_approval_client_hashes(r, key->user, h, h2);
+
+        if ((ck.bind & NGX_HTTP_PUSH_APPROVAL_BIND_IP)
+            && !ngx_http_push_approval_mac_equal(h, ck.ip, sizeof(h)))
+        {
+            return NGX_HTTP_PUSH_APPROVAL_RS_IP;
+        }
+
+        if ((ck.bind & NGX_HTTP_PUSH_APPROVAL_BIND_AGENT)
+            && !ngx_http_push_approval_mac_equal(h2, ck.agent, sizeof(h2)))
+        {
+            return NGX_HTTP_PUSH_APPROVAL_RS_AGENT;
+        }
+    }
+
+    if (ngx_http_push_approval_zone_grant(plcf->zone, ck.id, &revoked,
+                                          &ctx->approver, r->pool)
+        == NGX_OK
+        && revoked)
+    {
+        return NGX_HTTP_PUSH_APPROVAL_RS_REVOKED;
+    }
+
+    part.data = ck.id;
+    part.len = NGX_HTTP_PUSH_APPROVAL_ID_BYTES;
+    ctx->approval.data = ngx_pnalloc(r->pool, NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2);
+    if (ctx->approval.data) {
+        ngx_http_push_approval_b64url_encode(&ctx->approval, &part);
+    }
+
+    return NGX_HTTP_PUSH_APPROVAL_RS_NONE;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_parse_cookie(u_char *p, size_t len,
+    ngx_http_push_approval_cookie_t *ck)
+{
+    u_char      *last;
+    ngx_uint_t   i;
+
+    last = p + len;
+    ck->start = p;
+
+    if (len < NGX_HTTP_PUSH_APPROVAL_COOKIE_FIXED
+              + NGX_HTTP_PUSH_APPROVAL_MAC_BYTES + 1
+        || p[0] != NGX_HTTP_PUSH_APPROVAL_COOKIE_VERSION)
+    {
+        return NGX_ERROR;
+    }
+
+    ck->kid_len = p[1];
+
+    if (ck->kid_len == 0 || ck->kid_len > NGX_HTTP_PUSH_APPROVAL_KID_MAX
+        || len != NGX_HTTP_PUSH_APPROVAL_COOKIE_FIXED + ck->kid_len
+                  + NGX_HTTP_PUSH_APPROVAL_MAC_BYTES)
+    {
+        return NGX_ERROR;
+    }
+
+    p += 2;
+    ck->kid = p;
+    p += ck->kid_len;
+    ck->id = p;
+    p += NGX_HTTP_PUSH_APPROVAL_ID_BYTES;
+
+    ck->expires = 0;
+    for (i = 0; i < 8; i++) {
+        ck->expires = (ck->expires << 8) | *p++;
+    }
+
+    ck->methods = ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16)
+                  | ((uint32_t) p[2] << 8) | p[3];
+    p += 4;
+
+    ck->bind = *p++;
+
+    ck->user = p;
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+    ck->server = p;
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+    ck->scope = p;
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+    ck->ip = p;
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+    ck->agent = p;
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+
+    ck->signed_end = p;
+    ck->mac = p;
+
+    return (p + NGX_HTTP_PUSH_APPROVAL_MAC_BYTES == last) ? NGX_OK : NGX_ERROR;
+}
+
+
+static ngx_http_push_approval_key_t *
+ngx_http_push_approval_find_key(ngx_http_push_approval_keyring_t *ring,
+    u_char *kid, size_t len)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < ring->nkeys; i++) {
+        if (ring->keys[i].kid_len == len
+            && ngx_memcmp(ring->keys[i].kid, kid, len) == 0)
+        {
+            return &ring->keys[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* mints the approval cookie of an approved challenge onto the response */
+
+ngx_int_t
+ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch)
+{
+    u_char                              *p, raw[NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX];
+    time_t                               expires, max_age;
+    ngx_str_t                            part, value, header, server, path;
+    ngx_uint_t                           i;
+    ngx_http_push_approval_key_t        *key;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+    key = &pmcf->keyring->keys[0];
+
+    expires = ch->decided + ch->ttl;
+    max_age = expires - ngx_time();
+
+    if (max_age <= 0) {
+        return NGX_DECLINED;
+    }
+
+    p = raw;
+    *p++ = NGX_HTTP_PUSH_APPROVAL_COOKIE_VERSION;
+    *p++ = (u_char) key->kid_len;
+    p = ngx_cpymem(p, key->kid, key->kid_len);
+    p = ngx_cpymem(p, ch->id, NGX_HTTP_PUSH_APPROVAL_ID_BYTES);
+
+    for (i = 0; i < 8; i++) {
+        *p++ = (u_char) ((uint64_t) expires >> (56 - 8 * i));
+    }
+
+    *p++ = (u_char) (ch->methods >> 24);
+    *p++ = (u_char) (ch->methods >> 16);
+    *p++ = (u_char) (ch->methods >> 8);
+    *p++ = (u_char) ch->methods;
+    *p++ = (u_char) ch->bind;
+
+    p = ngx_cpymem(p, ch->user_hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+
+    server = ch->server;
+    ngx_http_push_approval_hash_field(key->user, "server", &server, p);
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+    ngx_http_push_approval_hash_field(key->user, "scope", &ch->scope, p);
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+
+    if (ch->bind & NGX_HTTP_PUSH_APPROVAL_BIND_IP) {
+        ngx_memcpy(p, ch->ip_hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+
+    } else {
+        ngx_memzero(p, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+    }
+
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+
+    if (ch->bind & NGX_HTTP_PUSH_APPROVAL_BIND_AGENT) {
+        ngx_memcpy(p, ch->agent_hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+
+    } else {
+        ngx_memzero(p, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+    }
+
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+
+    part.data = raw;
+    part.len = p - raw;
+    ngx_http_push_approval_hmac(key->cookie, &part, 1, p);
+    p += NGX_HTTP_PUSH_APPROVAL_MAC_BYTES;
+
+    part.len = p - raw;
+
+    value.data = ngx_pnalloc(r->pool, ngx_base64_encoded_length(part.len));
+    if (value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_push_approval_b64url_encode(&value, &part);
+
+    if (ch->cookie_flags & NGX_HTTP_PUSH_APPROVAL_COOKIE_HOST) {
+        ngx_str_set(&path, "/");
+
+    } else {
+        path = ch->scope;
+    }
+
+    header.data = ngx_pnalloc(r->pool, ch->cookie.len + value.len + path.len
+                                       + sizeof("=; Path=; Max-Age=; HttpOnly"
+                                                "; SameSite=Strict; Secure")
+                                       + NGX_TIME_T_LEN);
+    if (header.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(header.data, "%V=%V; Path=%V; Max-Age=%T; HttpOnly; "
+                    "SameSite=%s", &ch->cookie, &value, &path, max_age,
+                    (ch->cookie_flags & NGX_HTTP_PUSH_APPROVAL_COOKIE_LAX)
+                    ? "Lax" : "Strict");
+
+    if (ch->cookie_flags & NGX_HTTP_PUSH_APPROVAL_COOKIE_SECURE) {
+        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    }
+
+    header.len = p - header.data;
+
+    if (ngx_http_push_approval_add_header(r, "Set-Cookie", &header) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&value, "private, no-store");
+
+    return ngx_http_push_approval_add_header(r, "Cache-Control", &value);
+}
+
+
+ngx_uint_t
+ngx_http_push_approval_cookie_flags(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf)
+{
+    ngx_uint_t  flags;
+
+    flags = 0;
+
+    if (plcf->cookie_samesite_lax) {
+        flags |= NGX_HTTP_PUSH_APPROVAL_COOKIE_LAX;
+    }
+
+    if (plcf->cookie_name.len > 7
+        && ngx_strncmp(plcf->cookie_name.data, "__Host-", 7) == 0)
+    {
+        return flags | NGX_HTTP_PUSH_APPROVAL_COOKIE_HOST
+                     | NGX_HTTP_PUSH_APPROVAL_COOKIE_SECURE;
+    }
+
+    if (plcf->cookie_secure == NGX_HTTP_PUSH_APPROVAL_SECURE_ON) {
+        flags |= NGX_HTTP_PUSH_APPROVAL_COOKIE_SECURE;
+    }
+
+#if (NGX_HTTP_SSL)
+    if (plcf->cookie_secure == NGX_HTTP_PUSH_APPROVAL_SECURE_AUTO
+        && r->connection->ssl)
+    {
+        flags |= NGX_HTTP_PUSH_APPROVAL_COOKIE_SECURE;
+    }
+#endif
+
+    return flags;
+}

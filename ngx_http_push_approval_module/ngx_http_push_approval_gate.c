@@ -1,0 +1,758 @@
+
+/*
+ * The gate: a precontent-phase handler, re-entered until it passes the
+ * request on (NGX_DECLINED) or answers it.  See docs/internals.md.
+ */
+
+
+#include "ngx_http_push_approval_module.h"
+
+
+static ngx_int_t ngx_http_push_approval_start(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
+static void ngx_http_push_approval_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_push_approval_challenge(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
+static ngx_int_t ngx_http_push_approval_fill(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_str_t *user);
+static ngx_uint_t ngx_http_push_approval_choose(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf);
+static ngx_int_t ngx_http_push_approval_notified(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
+static ngx_int_t ngx_http_push_approval_wait(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_answer(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status);
+static void ngx_http_push_approval_resume(ngx_event_t *ev);
+
+
+ngx_int_t
+ngx_http_push_approval_gate_handler(ngx_http_request_t *r)
+{
+    ngx_http_push_approval_ctx_t       *ctx;
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+
+    ctx = ngx_http_push_approval_get_ctx(r);
+
+    if (ctx == NULL) {
+        if (plcf->zone == NULL
+            || plcf->endpoint != NGX_HTTP_PUSH_APPROVAL_EP_NONE
+            || !(r->method & plcf->methods))
+        {
+            return NGX_DECLINED;
+        }
+
+        ctx = ngx_http_push_approval_create_ctx(r);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->zone = plcf->zone;
+    }
+
+    switch (ctx->gate) {
+
+    case NGX_HTTP_PUSH_APPROVAL_GATE_START:
+        return ngx_http_push_approval_start(r, ctx, plcf);
+
+    case NGX_HTTP_PUSH_APPROVAL_GATE_BODY:
+        if (!ctx->body_read) {
+            return NGX_AGAIN;
+        }
+
+        return ngx_http_push_approval_challenge(r, ctx, plcf);
+
+    case NGX_HTTP_PUSH_APPROVAL_GATE_NOTIFY:
+        if (!ctx->notify_done) {
+            return NGX_AGAIN;
+        }
+
+        return ngx_http_push_approval_notified(r, ctx, plcf);
+
+    case NGX_HTTP_PUSH_APPROVAL_GATE_WAIT:
+        return ngx_http_push_approval_wait(r, ctx);
+
+    default: /* PASSED, ANSWERED: also across internal redirects */
+        return NGX_DECLINED;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_start(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf)
+{
+    ngx_int_t         rc;
+    ngx_str_t         user;
+    ngx_table_elt_t  *h;
+
+    rc = ngx_http_push_approval_check_cookie(r, plcf, ctx);
+
+    if (rc == NGX_OK) {
+        ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_PASSED;
+        ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_GRANTED;
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_complex_value(r, plcf->user, &user) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (user.len == 0) {
+        return ngx_http_push_approval_answer(r, ctx,
+                                          NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY);
+    }
+
+    h = ngx_http_push_approval_find_header(r, "Sec-Fetch-Site",
+                                           sizeof("Sec-Fetch-Site") - 1);
+
+    if (h && ((h->value.len == 10
+               && ngx_strncasecmp(h->value.data, (u_char *) "cross-site", 10)
+                  == 0)
+              || (h->value.len == 9
+                  && ngx_strncasecmp(h->value.data, (u_char *) "same-site", 9)
+                     == 0)))
+    {
+        ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_ANSWERED;
+        ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_CROSS_SITE;
+        rc = ngx_http_push_approval_send_cross_site(r);
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked) {
+        return ngx_http_push_approval_challenge(r, ctx, plcf);
+    }
+
+    /* read the body before pausing, as the mirror module does */
+
+    ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_BODY;
+
+    rc = ngx_http_read_client_request_body(r,
+                                         ngx_http_push_approval_body_handler);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    ngx_http_finalize_request(r, NGX_DONE);
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_push_approval_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_push_approval_ctx_t  *ctx;
+
+    ctx = ngx_http_push_approval_get_ctx(r);
+    ctx->body_read = 1;
+
+    r->preserve_body = 1;
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_challenge(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf)
+{
+    ngx_int_t                            rc;
+    ngx_str_t                            user;
+    ngx_http_push_approval_challenge_t  *ch;
+
+    if (ngx_http_complex_value(r, plcf->user, &user) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ch = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_challenge_t));
+    if (ch == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->challenge = ch;
+
+    if (ngx_http_push_approval_fill(r, ctx, plcf, &user) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->read_event_handler = ngx_http_test_reading;
+
+    if (ch->joinable) {
+        rc = ngx_http_push_approval_zone_join(ctx->zone, ch, r->pool);
+
+        if (rc == NGX_OK) {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "push_approval: joined a pending challenge");
+            ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_WAIT;
+            return ngx_http_push_approval_wait(r, ctx);
+        }
+
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    rc = ngx_http_push_approval_zone_create(ctx->zone, ch);
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "push_approval: zone \"%V\" is full",
+                      &ctx->zone->name);
+        return ngx_http_push_approval_answer(r, ctx,
+                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
+    }
+
+    ctx->creator = 1;
+    ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_NOTIFY;
+
+    if (ngx_http_push_approval_notify(r, ctx, plcf) != NGX_OK) {
+        ctx->notify_done = 1;
+        ctx->notify_status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_push_approval_notified(r, ctx, plcf);
+    }
+
+    return NGX_AGAIN;
+}
+
+
+/* everything the challenge records about this request */
+
+static ngx_int_t
+ngx_http_push_approval_fill(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_str_t *user)
+{
+    u_char                               code[8];
+    ngx_str_t                            v, approver, server, parts[7];
+    ngx_uint_t                           self;
+    ngx_http_push_approval_key_t        *key;
+    ngx_http_push_approval_challenge_t  *ch;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    ch = ctx->challenge;
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+    key = &pmcf->keyring->keys[0];
+
+    if (plcf->approver) {
+        if (ngx_http_complex_value(r, plcf->approver, &approver) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+    } else {
+        approver = *user;
+    }
+
+    if (approver.len == 0) {
+        approver = *user;
+    }
+
+    self = (approver.len == user->len
+            && ngx_strncmp(approver.data, user->data, user->len) == 0);
+
+    ngx_http_push_approval_server_name(r, &server);
+
+    ngx_http_push_approval_clean_text(user, NGX_HTTP_PUSH_APPROVAL_USER_MAX,
+                                      &ch->user, r->pool);
+    ngx_http_push_approval_clean_text(&approver,
+                                      NGX_HTTP_PUSH_APPROVAL_USER_MAX,
+                                      &ch->approver, r->pool);
+    ngx_http_push_approval_clean_text(&server,
+                                      NGX_HTTP_PUSH_APPROVAL_SERVER_MAX,
+                                      &ch->server, r->pool);
+    ch->scope = plcf->scope;
+    ngx_http_push_approval_clean_text(&r->connection->addr_text,
+                                      NGX_HTTP_PUSH_APPROVAL_CLIENT_MAX,
+                                      &ch->client, r->pool);
+
+    if (r->headers_in.user_agent) {
+        ngx_http_push_approval_clean_text(&r->headers_in.user_agent->value,
+                                          NGX_HTTP_PUSH_APPROVAL_AGENT_MAX,
+                                          &ch->agent, r->pool);
+    }
+
+    ngx_http_push_approval_clean_text(&r->method_name,
+                                      NGX_HTTP_PUSH_APPROVAL_METHOD_MAX,
+                                      &ch->method, r->pool);
+    ngx_http_push_approval_clean_text(&r->unparsed_uri,
+                                      NGX_HTTP_PUSH_APPROVAL_URI_MAX,
+                                      &ch->uri, r->pool);
+
+    if (plcf->unlocks) {
+        if (ngx_http_complex_value(r, plcf->unlocks, &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_push_approval_clean_text(&v,
+                                          NGX_HTTP_PUSH_APPROVAL_UNLOCKS_MAX,
+                                          &ch->unlocks, r->pool);
+    }
+
+    if (ch->unlocks.len == 0
+        && ngx_http_push_approval_default_unlocks(r, plcf, ch) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_push_approval_cookie_name(r, plcf, &server, &ch->cookie)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ch->cookie_flags = ngx_http_push_approval_cookie_flags(r, plcf);
+    ch->ttl = plcf->ttl;
+    ch->methods = (uint32_t) plcf->methods;
+    ch->bind = plcf->bind;
+    ch->created = ngx_time();
+    ch->expires = ch->created + plcf->wait;
+    ch->state = NGX_HTTP_PUSH_APPROVAL_NOTIFYING;
+
+    ngx_http_push_approval_hash_field(key->user, "user", user, ch->user_hash);
+    ngx_http_push_approval_client_hashes(r, key->user, ch->ip_hash,
+                                         ch->agent_hash);
+
+    ch->answer = ngx_http_push_approval_choose(r, plcf);
+    ch->code_required = (plcf->code_digits != 0
+                         && (ch->answer == NGX_HTTP_PUSH_APPROVAL_ANSWER_PAGE
+                             || self));
+
+    if (ch->code_required
+        && ch->answer == NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD)
+    {
+        ch->answer = NGX_HTTP_PUSH_APPROVAL_ANSWER_TWO_STEP;
+    }
+
+    ch->joinable = (ch->answer == NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD
+                    && (plcf->bind & NGX_HTTP_PUSH_APPROVAL_BIND_IP)
+                    && (plcf->bind & NGX_HTTP_PUSH_APPROVAL_BIND_AGENT));
+
+    if (ch->joinable) {
+        parts[0] = *user;
+        parts[1] = server;
+        parts[2] = plcf->scope;
+        parts[3].data = (u_char *) &ch->methods;
+        parts[3].len = sizeof(ch->methods);
+        parts[4] = approver;
+        parts[5] = r->connection->addr_text;
+        parts[6] = r->headers_in.user_agent
+                   ? r->headers_in.user_agent->value : ch->method;
+        {
+            u_char  mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+
+            ngx_http_push_approval_hmac(key->user, parts, 7, mac);
+            ngx_memcpy(ch->join_key, mac, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+        }
+    }
+
+    if (ngx_http_push_approval_random(ch->id, NGX_HTTP_PUSH_APPROVAL_ID_BYTES)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    v.data = ch->id;
+    v.len = NGX_HTTP_PUSH_APPROVAL_ID_BYTES;
+    ch->id_text.data = ngx_pnalloc(r->pool, NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2);
+    if (ch->id_text.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_push_approval_b64url_encode(&ch->id_text, &v);
+
+    if (!ch->code_required) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_push_approval_random_code(code, plcf->code_digits)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ch->code.len = plcf->code_digits;
+    ch->code.data = ngx_pnalloc(r->pool, ch->code.len);
+    if (ch->code.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(ch->code.data, code, ch->code.len);
+    ngx_explicit_memzero(code, sizeof(code));
+
+    ngx_http_push_approval_code_mac(key, ch->id, &ch->code, ch->code_mac);
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_push_approval_choose(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf)
+{
+    if (plcf->mode == NGX_HTTP_PUSH_APPROVAL_MODE_HOLD) {
+        return NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD;
+    }
+
+    if (plcf->mode == NGX_HTTP_PUSH_APPROVAL_MODE_PAGE) {
+        return (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+               ? NGX_HTTP_PUSH_APPROVAL_ANSWER_PAGE
+               : NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD;
+    }
+
+    return ngx_http_push_approval_accepts_html(r)
+           ? NGX_HTTP_PUSH_APPROVAL_ANSWER_PAGE
+           : NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD;
+}
+
+
+/* the notify subrequest has finished */
+
+static ngx_int_t
+ngx_http_push_approval_notified(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf)
+{
+    ngx_uint_t                           ok;
+    ngx_str_t                            wait, pending;
+    ngx_http_push_approval_challenge_t  *ch;
+
+    ch = ctx->challenge;
+    ok = (ctx->notify_status >= 200 && ctx->notify_status < 300);
+
+    if (!ok) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "push_approval: notify \"%V\" answered %i, "
+                      "the challenge is failed",
+                      &plcf->notify, ctx->notify_status);
+    }
+
+    if (ngx_http_push_approval_zone_notified(ctx->zone, ch->id, ok) == NGX_OK
+        && !ok)
+    {
+        /* joined requests in any worker end with push_failed too */
+        ngx_http_push_approval_wake_broadcast(ctx->zone, ch->id);
+    }
+
+    if (!ok) {
+        return ngx_http_push_approval_answer(r, ctx,
+                                          NGX_HTTP_PUSH_APPROVAL_ST_PUSH_FAILED);
+    }
+
+    if (ch->answer == NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD) {
+        ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_WAIT;
+        return ngx_http_push_approval_wait(r, ctx);
+    }
+
+    ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_ANSWERED;
+    ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_PENDING;
+
+    if (ngx_http_push_approval_set_pending(r, ch, &pending) != NGX_OK
+        || ngx_http_push_approval_wait_url(r, ch,
+               ch->answer == NGX_HTTP_PUSH_APPROVAL_ANSWER_PAGE, &wait)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ch->answer == NGX_HTTP_PUSH_APPROVAL_ANSWER_PAGE) {
+        ngx_http_finalize_request(r,
+            ngx_http_push_approval_send_interstitial(r, plcf, ch, &wait));
+        return NGX_DONE;
+    }
+
+    ngx_http_finalize_request(r,
+        ngx_http_push_approval_send_two_step(r, plcf, ch, &wait, &pending));
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_wait(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_uint_t                           state;
+    ngx_http_push_approval_challenge_t  *ch;
+
+    ch = ctx->challenge;
+
+    if (ctx->shutdown) {
+        return ngx_http_push_approval_answer(r, ctx,
+                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
+    }
+
+    if (ngx_http_push_approval_zone_state(ctx->zone, ch->id, &state)
+        != NGX_OK)
+    {
+        state = NGX_HTTP_PUSH_APPROVAL_TIMEOUT;
+    }
+
+    switch (state) {
+
+    case NGX_HTTP_PUSH_APPROVAL_NOTIFYING:
+    case NGX_HTTP_PUSH_APPROVAL_PENDING:
+        ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_PENDING;
+        ngx_http_push_approval_hold(r, ctx);
+        return NGX_AGAIN;
+
+    case NGX_HTTP_PUSH_APPROVAL_APPROVED:
+        break;
+
+    default:
+        return ngx_http_push_approval_answer(r, ctx,
+                   ngx_http_push_approval_state_status(state));
+    }
+
+    ngx_http_push_approval_unhold(ctx);
+
+    if (ngx_http_push_approval_zone_lookup(ctx->zone, ch->id, ch, r->pool)
+        != NGX_OK
+        || ngx_http_push_approval_set_cookie(r, ch) != NGX_OK)
+    {
+        return ngx_http_push_approval_answer(r, ctx,
+                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
+    }
+
+    ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_PASSED;
+    ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_APPROVED;
+    ctx->approval = ch->id_text;
+    ctx->approver = ch->decided_by;
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    return NGX_DECLINED;
+}
+
+
+/* pause: in the waiter index, with a timer at the end of the wait */
+
+void
+ngx_http_push_approval_hold(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_msec_int_t  ms;
+    ngx_time_t     *tp;
+
+    if (!ctx->wake.handler) {
+        ctx->wake.handler = ngx_http_push_approval_resume;
+        ctx->wake.data = ctx;
+        ctx->wake.log = r->connection->log;
+        ctx->timer = ctx->wake;
+    }
+
+    ngx_http_push_approval_wake_add(ctx);
+
+    if (ctx->timer.timer_set) {
+        return;
+    }
+
+    tp = ngx_timeofday();
+    ms = (ngx_msec_int_t) (ctx->challenge->expires - tp->sec) * 1000
+         - (ngx_msec_int_t) tp->msec + 1;
+
+    ngx_add_timer(&ctx->timer, ms > 0 ? (ngx_msec_t) ms : 1);
+}
+
+
+void
+ngx_http_push_approval_unhold(ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_http_push_approval_wake_del(ctx);
+
+    if (ctx->timer.timer_set) {
+        ngx_del_timer(&ctx->timer);
+    }
+
+    if (ctx->wake.posted) {
+        ngx_delete_posted_event(&ctx->wake);
+    }
+}
+
+
+static void
+ngx_http_push_approval_resume(ngx_event_t *ev)
+{
+    ngx_connection_t              *c;
+    ngx_http_request_t            *r;
+    ngx_http_push_approval_ctx_t  *ctx;
+
+    ctx = ev->data;
+    r = ctx->request;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    if (ctx->on_wake) {
+        ctx->on_wake(ctx);
+
+    } else {
+        ngx_http_core_run_phases(r);
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_answer(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status)
+{
+    ngx_str_t  *id;
+
+    ngx_http_push_approval_unhold(ctx);
+
+    ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_ANSWERED;
+    ctx->status = status;
+
+    id = ctx->challenge ? &ctx->challenge->id_text : NULL;
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    ngx_http_finalize_request(r,
+        ngx_http_push_approval_send_status(r, status, id, 0));
+
+    return NGX_DONE;
+}
+
+
+ngx_uint_t
+ngx_http_push_approval_state_status(ngx_uint_t state)
+{
+    switch (state) {
+    case NGX_HTTP_PUSH_APPROVAL_APPROVED:
+        return NGX_HTTP_PUSH_APPROVAL_ST_APPROVED;
+    case NGX_HTTP_PUSH_APPROVAL_DENIED:
+        return NGX_HTTP_PUSH_APPROVAL_ST_DENIED;
+    case NGX_HTTP_PUSH_APPROVAL_REPORTED:
+        return NGX_HTTP_PUSH_APPROVAL_ST_REPORTED;
+    case NGX_HTTP_PUSH_APPROVAL_CODE_MISMATCH:
+        return NGX_HTTP_PUSH_APPROVAL_ST_CODE_MISMATCH;
+    case NGX_HTTP_PUSH_APPROVAL_PUSH_FAILED:
+        return NGX_HTTP_PUSH_APPROVAL_ST_PUSH_FAILED;
+    case NGX_HTTP_PUSH_APPROVAL_TIMEOUT:
+        return NGX_HTTP_PUSH_APPROVAL_ST_TIMEOUT;
+    default:
+        return NGX_HTTP_PUSH_APPROVAL_ST_PENDING;
+    }
+}
+
+
+void
+ngx_http_push_approval_cleanup(void *data)
+{
+    ngx_http_push_approval_ctx_t  *ctx = data;
+
+    ngx_http_push_approval_unhold(ctx);
+
+    if (ctx->creator && ctx->gate == NGX_HTTP_PUSH_APPROVAL_GATE_NOTIFY
+        && !ctx->notify_done)
+    {
+        /* the request went away before the push was out: fail closed */
+        if (ngx_http_push_approval_zone_notified(ctx->zone,
+                                                 ctx->challenge->id, 0)
+            == NGX_OK)
+        {
+            ngx_http_push_approval_wake_broadcast(ctx->zone,
+                                                  ctx->challenge->id);
+        }
+    }
+}
+
+
+/* the pending cookie, and the secret it carries */
+
+ngx_int_t
+ngx_http_push_approval_set_pending(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_str_t *pending)
+{
+    u_char                              *p;
+    ngx_str_t                            header;
+    ngx_http_push_approval_srv_conf_t   *pscf;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+    pscf = ngx_http_get_module_srv_conf(r, ngx_http_push_approval_module);
+
+    pending->data = ngx_pnalloc(r->pool, NGX_HTTP_PUSH_APPROVAL_TOKEN_LEN + 1);
+    if (pending->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_push_approval_pending_secret(&pmcf->keyring->keys[0], ch->id,
+                                          pending->data);
+    pending->len = NGX_HTTP_PUSH_APPROVAL_TOKEN_LEN;
+
+    header.data = ngx_pnalloc(r->pool, sizeof("pa_pending_=; Path=; Max-Age=; "
+                                              "HttpOnly; SameSite=Strict; "
+                                              "Secure")
+                                       + ch->id_text.len + pending->len
+                                       + pscf->wait_prefix.len + NGX_TIME_T_LEN);
+    if (header.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(header.data, "pa_pending_%V=%V; Path=%V; Max-Age=%T; "
+                    "HttpOnly; SameSite=Strict", &ch->id_text, pending,
+                    &pscf->wait_prefix, ch->expires - ngx_time());
+
+    if (ch->cookie_flags & NGX_HTTP_PUSH_APPROVAL_COOKIE_SECURE) {
+        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    }
+
+    header.len = p - header.data;
+
+    return ngx_http_push_approval_add_header(r, "Set-Cookie", &header);
+}
+
+
+/* L{id}, and for pages ?r= with the page's own path, signed */
+
+ngx_int_t
+ngx_http_push_approval_wait_url(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_uint_t back, ngx_str_t *url)
+{
+    u_char                              *p;
+    ngx_str_t                            sig;
+    ngx_http_push_approval_srv_conf_t   *pscf;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+    pscf = ngx_http_get_module_srv_conf(r, ngx_http_push_approval_module);
+
+    ngx_str_null(&sig);
+
+    if (back && r->unparsed_uri.len <= 2048
+        && ngx_http_push_approval_sign_path(&pmcf->keyring->keys[0], ch->id,
+                                            &r->unparsed_uri, r->pool, &sig)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    url->data = ngx_pnalloc(r->pool, pscf->wait_prefix.len + ch->id_text.len
+                                     + sizeof("?r=") + sig.len);
+    if (url->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(url->data, pscf->wait_prefix.data, pscf->wait_prefix.len);
+    p = ngx_cpymem(p, ch->id_text.data, ch->id_text.len);
+
+    if (sig.len) {
+        p = ngx_cpymem(p, "?r=", 3);
+        p = ngx_cpymem(p, sig.data, sig.len);
+    }
+
+    url->len = p - url->data;
+
+    return NGX_OK;
+}

@@ -1,0 +1,638 @@
+
+/*
+ * The secret file, the keys derived from it, and everything that is an
+ * HMAC of a challenge id: decision tokens, pending secrets, code MACs,
+ * signed wait paths.  Random ids and codes come from OpenSSL's RAND_bytes.
+ */
+
+
+#include "ngx_http_push_approval_module.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+
+#define NGX_HTTP_PUSH_APPROVAL_SECRET_FILE_MAX  8192
+
+
+static ngx_int_t ngx_http_push_approval_parse_key_line(ngx_conf_t *cf,
+    ngx_str_t *path, ngx_uint_t n, u_char *p, u_char *last,
+    ngx_http_push_approval_key_t *key);
+static ngx_int_t ngx_http_push_approval_derive(ngx_conf_t *cf, u_char *ikm,
+    size_t len, ngx_http_push_approval_key_t *key);
+static ngx_int_t ngx_http_push_approval_hkdf(u_char *ikm, size_t len,
+    const char *label, u_char *out);
+static ngx_int_t ngx_http_push_approval_read_secret(ngx_conf_t *cf,
+    ngx_str_t *path, ngx_str_t *content);
+
+
+ngx_http_push_approval_keyring_t *
+ngx_http_push_approval_load_keys(ngx_conf_t *cf, ngx_str_t *path)
+{
+    u_char                            *p, *last, *eol;
+    ngx_str_t                          content;
+    ngx_uint_t                         line;
+    ngx_http_push_approval_keyring_t  *ring;
+
+    if (ngx_http_push_approval_read_secret(cf, path, &content) != NGX_OK) {
+        return NULL;
+    }
+
+    ring = ngx_pcalloc(cf->pool, sizeof(ngx_http_push_approval_keyring_t));
+    if (ring == NULL) {
+        return NULL;
+    }
+
+    p = content.data;
+    last = content.data + content.len;
+
+    for (line = 1; p < last; line++, p = eol + 1) {
+        eol = ngx_strlchr(p, last, '\n');
+        if (eol == NULL) {
+            eol = last;
+        }
+
+        if (eol == p || *p == '#') {
+            continue;
+        }
+
+        if (ring->nkeys == NGX_HTTP_PUSH_APPROVAL_MAX_KEYS) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "too many keys in \"%V\", at most %d",
+                               path, NGX_HTTP_PUSH_APPROVAL_MAX_KEYS);
+            goto failed;
+        }
+
+        if (ngx_http_push_approval_parse_key_line(cf, path, line, p, eol,
+                                                  &ring->keys[ring->nkeys])
+            != NGX_OK)
+        {
+            goto failed;
+        }
+
+        ring->nkeys++;
+    }
+
+    ngx_explicit_memzero(content.data, content.len);
+
+    if (ring->nkeys == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "no key in secret file \"%V\"", path);
+        return NULL;
+    }
+
+    return ring;
+
+failed:
+
+    ngx_explicit_memzero(content.data, content.len);
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_read_secret(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_str_t *content)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_file_info_t  fi;
+
+    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " secret file \"%V\" failed",
+                           path);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%V\" failed", path);
+        goto failed;
+    }
+
+    if (!ngx_is_file(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "secret file \"%V\" is not a file", path);
+        goto failed;
+    }
+
+    if (ngx_file_access(&fi) & 0077) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "secret file \"%V\" is group or world accessible "
+                           "(mode %04o), use chmod 600",
+                           path, (unsigned) ngx_file_access(&fi));
+        goto failed;
+    }
+
+    if (ngx_file_size(&fi) > NGX_HTTP_PUSH_APPROVAL_SECRET_FILE_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "secret file \"%V\" is too large", path);
+        goto failed;
+    }
+
+    content->len = (size_t) ngx_file_size(&fi);
+    content->data = ngx_pnalloc(cf->pool, content->len + 1);
+    if (content->data == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_fd(fd, content->data, content->len);
+    if (n == -1 || (size_t) n != content->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_read_fd_n " \"%V\" failed", path);
+        goto failed;
+    }
+
+    ngx_close_file(fd);
+    return NGX_OK;
+
+failed:
+
+    ngx_close_file(fd);
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_parse_key_line(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_uint_t n, u_char *p, u_char *last, ngx_http_push_approval_key_t *key)
+{
+    u_char     *sp, buf[NGX_HTTP_PUSH_APPROVAL_KEY_MAX * 2];
+    ngx_int_t   rc;
+    ngx_str_t   b64, raw;
+
+    if (last > p && last[-1] == '\r') {
+        last--;
+    }
+
+    sp = ngx_strlchr(p, last, ' ');
+    if (sp == NULL || sp == p
+        || (size_t) (sp - p) > NGX_HTTP_PUSH_APPROVAL_KID_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "malformed line %ui in secret file \"%V\", "
+                           "expected \"KID BASE64\" with a key id of "
+                           "1 to %d characters", n, path,
+                           NGX_HTTP_PUSH_APPROVAL_KID_MAX);
+        return NGX_ERROR;
+    }
+
+    key->kid_len = sp - p;
+    ngx_memcpy(key->kid, p, key->kid_len);
+
+    for ( /* void */ ; p < sp; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "malformed key id on line %ui of secret file "
+                               "\"%V\", use letters, digits, \"-\" and \"_\"",
+                               n, path);
+            return NGX_ERROR;
+        }
+    }
+
+    b64.data = sp + 1;
+    b64.len = last - b64.data;
+
+    if (b64.len == 0 || b64.len > sizeof(buf) * 4 / 3) {
+        goto bad_key;
+    }
+
+    raw.data = buf;
+    rc = ngx_decode_base64(&raw, &b64);
+    if (rc != NGX_OK) {
+        rc = ngx_decode_base64url(&raw, &b64);
+    }
+
+    if (rc != NGX_OK) {
+        goto bad_key;
+    }
+
+    if (raw.len < NGX_HTTP_PUSH_APPROVAL_KEY_MIN
+        || raw.len > NGX_HTTP_PUSH_APPROVAL_KEY_MAX)
+    {
+        ngx_explicit_memzero(buf, sizeof(buf));
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key on line %ui of secret file \"%V\" has %uz "
+                           "bytes, it must have %d to %d",
+                           n, path, raw.len, NGX_HTTP_PUSH_APPROVAL_KEY_MIN,
+                           NGX_HTTP_PUSH_APPROVAL_KEY_MAX);
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_push_approval_derive(cf, raw.data, raw.len, key);
+    ngx_explicit_memzero(buf, sizeof(buf));
+
+    return rc;
+
+bad_key:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "malformed base64 key on line %ui of secret file "
+                       "\"%V\"", n, path);
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_derive(ngx_conf_t *cf, u_char *ikm, size_t len,
+    ngx_http_push_approval_key_t *key)
+{
+    if (ngx_http_push_approval_hkdf(ikm, len, "pa cookie v1", key->cookie)
+        != NGX_OK
+        || ngx_http_push_approval_hkdf(ikm, len, "pa token v1", key->token)
+           != NGX_OK
+        || ngx_http_push_approval_hkdf(ikm, len, "pa pending v1", key->pending)
+           != NGX_OK
+        || ngx_http_push_approval_hkdf(ikm, len, "pa user v1", key->user)
+           != NGX_OK
+        || ngx_http_push_approval_hkdf(ikm, len, "pa path v1", key->path)
+           != NGX_OK
+        || ngx_http_push_approval_hkdf(ikm, len, "pa code v1", key->code)
+           != NGX_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "HKDF failed");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_hkdf(u_char *ikm, size_t len, const char *label,
+    u_char *out)
+{
+    size_t         outlen;
+    ngx_int_t      rc;
+    EVP_PKEY_CTX  *pctx;
+
+    pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+    if (pctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    outlen = 32;
+    rc = NGX_ERROR;
+
+    if (EVP_PKEY_derive_init(pctx) > 0
+        && EVP_PKEY_CTX_set_hkdf_md(pctx, EVP_sha256()) > 0
+        && EVP_PKEY_CTX_set1_hkdf_salt(pctx,
+                                       (u_char *) "ngx_http_push_approval", 22)
+           > 0
+        && EVP_PKEY_CTX_set1_hkdf_key(pctx, ikm, (int) len) > 0
+        && EVP_PKEY_CTX_add1_hkdf_info(pctx, (u_char *) label,
+                                       (int) ngx_strlen(label)) > 0
+        && EVP_PKEY_derive(pctx, out, &outlen) > 0
+        && outlen == 32)
+    {
+        rc = NGX_OK;
+    }
+
+    EVP_PKEY_CTX_free(pctx);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_random(u_char *buf, size_t len)
+{
+    return RAND_bytes(buf, (int) len) == 1 ? NGX_OK : NGX_ERROR;
+}
+
+
+/* uniform decimal digits by rejection sampling */
+
+ngx_int_t
+ngx_http_push_approval_random_code(u_char *buf, ngx_uint_t digits)
+{
+    u_char      rnd[32];
+    ngx_uint_t  i, n;
+
+    n = 0;
+
+    while (n < digits) {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < sizeof(rnd) && n < digits; i++) {
+            if (rnd[i] < 250) {
+                buf[n++] = (u_char) ('0' + rnd[i] % 10);
+            }
+        }
+    }
+
+    ngx_explicit_memzero(rnd, sizeof(rnd));
+
+    return NGX_OK;
+}
+
+
+/* HMAC-SHA256 over length-prefixed parts, so no part can shift another */
+
+void
+ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts, ngx_uint_t nparts,
+    u_char *out)
+{
+    u_char        len[4];
+    ngx_uint_t    i;
+    unsigned int  outlen;
+    HMAC_CTX     *hctx;
+
+    hctx = HMAC_CTX_new();
+    if (hctx == NULL) {
+        goto failed;
+    }
+
+    if (HMAC_Init_ex(hctx, key, 32, EVP_sha256(), NULL) != 1) {
+        goto failed;
+    }
+
+    for (i = 0; i < nparts; i++) {
+        len[0] = (u_char) (parts[i].len >> 24);
+        len[1] = (u_char) (parts[i].len >> 16);
+        len[2] = (u_char) (parts[i].len >> 8);
+        len[3] = (u_char) parts[i].len;
+
+        if (HMAC_Update(hctx, len, 4) != 1
+            || HMAC_Update(hctx, parts[i].data, parts[i].len) != 1)
+        {
+            goto failed;
+        }
+    }
+
+    outlen = 32;
+    if (HMAC_Final(hctx, out, &outlen) != 1) {
+        goto failed;
+    }
+
+    HMAC_CTX_free(hctx);
+    return;
+
+failed:
+
+    /* a random MAC never verifies: fail closed */
+    (void) RAND_bytes(out, 32);
+    HMAC_CTX_free(hctx);
+}
+
+
+ngx_int_t
+ngx_http_push_approval_mac_equal(u_char *a, u_char *b, size_t len)
+{
+    return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+
+void
+ngx_http_push_approval_hash_field(u_char *key, const char *label,
+    ngx_str_t *value, u_char *out)
+{
+    u_char     mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    ngx_str_t  parts[2];
+
+    parts[0].data = (u_char *) label;
+    parts[0].len = ngx_strlen(label);
+    parts[1] = *value;
+
+    ngx_http_push_approval_hmac(key, parts, 2, mac);
+    ngx_memcpy(out, mac, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+}
+
+
+static void
+ngx_http_push_approval_id_mac(u_char *key, const char *label, u_char *id,
+    ngx_str_t *extra, u_char *out)
+{
+    ngx_str_t  parts[3];
+
+    parts[0].data = (u_char *) label;
+    parts[0].len = ngx_strlen(label);
+    parts[1].data = id;
+    parts[1].len = NGX_HTTP_PUSH_APPROVAL_ID_BYTES;
+
+    if (extra) {
+        parts[2] = *extra;
+    }
+
+    ngx_http_push_approval_hmac(key, parts, extra ? 3 : 2, out);
+}
+
+
+static const char *ngx_http_push_approval_token_labels[] = {
+    "approve-or-deny", "deny-only", "one-tap-approve"
+};
+
+
+void
+ngx_http_push_approval_token(ngx_http_push_approval_key_t *key, u_char *id,
+    ngx_uint_t kind, u_char *out)
+{
+    u_char     mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    ngx_str_t  src, dst;
+
+    ngx_http_push_approval_id_mac(key->token,
+                                  ngx_http_push_approval_token_labels[kind],
+                                  id, NULL, mac);
+
+    src.data = mac;
+    src.len = sizeof(mac);
+    dst.data = out;
+    ngx_http_push_approval_b64url_encode(&dst, &src);
+}
+
+
+/* a secret given in a URL or header: 43 base64url characters */
+
+static ngx_int_t
+ngx_http_push_approval_check_id_mac(ngx_http_push_approval_keyring_t *ring,
+    size_t off, const char *label, u_char *id, ngx_str_t *given)
+{
+    u_char      mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    u_char      want[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    ngx_str_t   src, dst;
+    ngx_uint_t  i, ok;
+
+    if (given->len != NGX_HTTP_PUSH_APPROVAL_TOKEN_LEN) {
+        return NGX_DECLINED;
+    }
+
+    src = *given;
+    dst.data = mac;
+    if (ngx_http_push_approval_b64url_decode(&dst, &src) != NGX_OK
+        || dst.len != sizeof(mac))
+    {
+        return NGX_DECLINED;
+    }
+
+    ok = 0;
+
+    for (i = 0; i < ring->nkeys; i++) {
+        ngx_http_push_approval_id_mac((u_char *) &ring->keys[i] + off, label,
+                                      id, NULL, want);
+        ok |= ngx_http_push_approval_mac_equal(mac, want, sizeof(mac));
+    }
+
+    return ok ? NGX_OK : NGX_DECLINED;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_check_token(ngx_http_push_approval_keyring_t *ring,
+    u_char *id, ngx_uint_t kind, ngx_str_t *token)
+{
+    return ngx_http_push_approval_check_id_mac(ring,
+               offsetof(ngx_http_push_approval_key_t, token),
+               ngx_http_push_approval_token_labels[kind], id, token);
+}
+
+
+void
+ngx_http_push_approval_pending_secret(ngx_http_push_approval_key_t *key,
+    u_char *id, u_char *out)
+{
+    u_char     mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    ngx_str_t  src, dst;
+
+    ngx_http_push_approval_id_mac(key->pending, "pending", id, NULL, mac);
+
+    src.data = mac;
+    src.len = sizeof(mac);
+    dst.data = out;
+    ngx_http_push_approval_b64url_encode(&dst, &src);
+}
+
+
+ngx_int_t
+ngx_http_push_approval_check_pending(ngx_http_push_approval_keyring_t *ring,
+    u_char *id, ngx_str_t *secret)
+{
+    return ngx_http_push_approval_check_id_mac(ring,
+               offsetof(ngx_http_push_approval_key_t, pending),
+               "pending", id, secret);
+}
+
+
+void
+ngx_http_push_approval_code_mac(ngx_http_push_approval_key_t *key, u_char *id,
+    ngx_str_t *code, u_char *out)
+{
+    u_char  mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+
+    ngx_http_push_approval_id_mac(key->code, "code", id, code, mac);
+    ngx_memcpy(out, mac, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+}
+
+
+/* "r=" of the wait URL: base64url(path) "." base64url(mac) */
+
+ngx_int_t
+ngx_http_push_approval_sign_path(ngx_http_push_approval_key_t *key, u_char *id,
+    ngx_str_t *path, ngx_pool_t *pool, ngx_str_t *out)
+{
+    u_char     *p, mac[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char      full[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    ngx_str_t   src, dst;
+
+    out->data = ngx_pnalloc(pool, ngx_base64_encoded_length(path->len) + 1
+                                  + ngx_base64_encoded_length(sizeof(mac)));
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst.data = out->data;
+    ngx_http_push_approval_b64url_encode(&dst, path);
+    p = out->data + dst.len;
+    *p++ = '.';
+
+    ngx_http_push_approval_id_mac(key->path, "wait-path", id, path, full);
+    ngx_memcpy(mac, full, sizeof(mac));
+
+    src.data = mac;
+    src.len = sizeof(mac);
+    dst.data = p;
+    ngx_http_push_approval_b64url_encode(&dst, &src);
+
+    out->len = p + dst.len - out->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_verify_path(ngx_http_push_approval_keyring_t *ring,
+    u_char *id, ngx_str_t *signed_, ngx_pool_t *pool, ngx_str_t *path)
+{
+    u_char      *dot, mac[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char       want[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    ngx_str_t    b64, src, dst;
+    ngx_uint_t   i, ok;
+
+    if (signed_->len > 4096) {
+        return NGX_DECLINED;
+    }
+
+    dot = ngx_strlchr(signed_->data, signed_->data + signed_->len, '.');
+    if (dot == NULL) {
+        return NGX_DECLINED;
+    }
+
+    b64.data = signed_->data;
+    b64.len = dot - signed_->data;
+
+    path->data = ngx_pnalloc(pool, ngx_base64_decoded_length(b64.len) + 1);
+    if (path->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_push_approval_b64url_decode(path, &b64) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    src.data = dot + 1;
+    src.len = signed_->data + signed_->len - src.data;
+    dst.data = mac;
+
+    if (src.len != ngx_base64_encoded_length(sizeof(mac)) - 2
+        || ngx_http_push_approval_b64url_decode(&dst, &src) != NGX_OK
+        || dst.len != sizeof(mac))
+    {
+        return NGX_DECLINED;
+    }
+
+    ok = 0;
+
+    for (i = 0; i < ring->nkeys; i++) {
+        ngx_http_push_approval_id_mac(ring->keys[i].path, "wait-path", id,
+                                      path, want);
+        ok |= ngx_http_push_approval_mac_equal(mac, want, sizeof(mac));
+    }
+
+    if (!ok) {
+        return NGX_DECLINED;
+    }
+
+    /* a path on this server only: "/x", never "//host" or "/\host" */
+
+    if (path->len == 0 || path->data[0] != '/'
+        || (path->len > 1 && (path->data[1] == '/' || path->data[1] == '\\')))
+    {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < path->len; i++) {
+        if (path->data[i] < 0x21 || path->data[i] == 0x7f) {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}

@@ -1,0 +1,574 @@
+
+/*
+ * ngx_http_push_approval_module: a human approval in front of a location.
+ *
+ * Shared declarations.  Each .c file holds one concern:
+ *
+ *   module.c    directives, configuration, module hooks
+ *   keys.c      secret file, derived keys, MACs, random ids and codes
+ *   cookie.c    approval cookie: mint and verify
+ *   zone.c      shared memory: challenges, approvals, worker registry
+ *   wake.c      cross-worker wake-up and the per-worker waiter index
+ *   gate.c      the precontent handler: the per-request state machine
+ *   notify.c    the notify subrequest and the notify variables
+ *   wait.c      the wait endpoint
+ *   approve.c   the approve endpoint
+ *   console.c   the console endpoint and the metrics location
+ *   answer.c    pages and problem+json answers
+ *   util.c      escaping, base64url, header parsing
+ */
+
+
+#ifndef _NGX_HTTP_PUSH_APPROVAL_MODULE_H_INCLUDED_
+#define _NGX_HTTP_PUSH_APPROVAL_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+#define NGX_HTTP_PUSH_APPROVAL_ID_BYTES      16
+#define NGX_HTTP_PUSH_APPROVAL_ID_LEN        22     /* base64url, no pad */
+#define NGX_HTTP_PUSH_APPROVAL_MAC_BYTES     32
+#define NGX_HTTP_PUSH_APPROVAL_TOKEN_LEN     43     /* base64url of a MAC */
+#define NGX_HTTP_PUSH_APPROVAL_HASH_BYTES    16     /* truncated HMACs */
+#define NGX_HTTP_PUSH_APPROVAL_KID_MAX       16
+#define NGX_HTTP_PUSH_APPROVAL_KEY_MIN       32
+#define NGX_HTTP_PUSH_APPROVAL_KEY_MAX       64
+#define NGX_HTTP_PUSH_APPROVAL_MAX_KEYS      8
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX    256    /* bytes of a value */
+#define NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS   128
+#define NGX_HTTP_PUSH_APPROVAL_MAX_CODE_TRIES 3
+#define NGX_HTTP_PUSH_APPROVAL_FORM_MAX      1024
+
+/* context field limits, in bytes, after escaping of control characters */
+#define NGX_HTTP_PUSH_APPROVAL_USER_MAX      64
+#define NGX_HTTP_PUSH_APPROVAL_UNLOCKS_MAX   200
+#define NGX_HTTP_PUSH_APPROVAL_SERVER_MAX    100
+#define NGX_HTTP_PUSH_APPROVAL_SCOPE_MAX     100
+#define NGX_HTTP_PUSH_APPROVAL_CLIENT_MAX    46
+#define NGX_HTTP_PUSH_APPROVAL_AGENT_MAX     100
+#define NGX_HTTP_PUSH_APPROVAL_URI_MAX       200
+#define NGX_HTTP_PUSH_APPROVAL_METHOD_MAX    16
+
+
+/* challenge states; the order matters: everything >= APPROVED is final */
+typedef enum {
+    NGX_HTTP_PUSH_APPROVAL_NOTIFYING = 0,
+    NGX_HTTP_PUSH_APPROVAL_PENDING,
+    NGX_HTTP_PUSH_APPROVAL_APPROVED,
+    NGX_HTTP_PUSH_APPROVAL_DENIED,
+    NGX_HTTP_PUSH_APPROVAL_REPORTED,
+    NGX_HTTP_PUSH_APPROVAL_CODE_MISMATCH,
+    NGX_HTTP_PUSH_APPROVAL_TIMEOUT,
+    NGX_HTTP_PUSH_APPROVAL_PUSH_FAILED
+} ngx_http_push_approval_state_e;
+
+
+/* what the requester sees: values of $push_approval_status */
+typedef enum {
+    NGX_HTTP_PUSH_APPROVAL_ST_NONE = 0,
+    NGX_HTTP_PUSH_APPROVAL_ST_GRANTED,
+    NGX_HTTP_PUSH_APPROVAL_ST_PENDING,
+    NGX_HTTP_PUSH_APPROVAL_ST_APPROVED,
+    NGX_HTTP_PUSH_APPROVAL_ST_DENIED,
+    NGX_HTTP_PUSH_APPROVAL_ST_REPORTED,
+    NGX_HTTP_PUSH_APPROVAL_ST_TIMEOUT,
+    NGX_HTTP_PUSH_APPROVAL_ST_CODE_MISMATCH,
+    NGX_HTTP_PUSH_APPROVAL_ST_LIMITED,
+    NGX_HTTP_PUSH_APPROVAL_ST_LOCKED,
+    NGX_HTTP_PUSH_APPROVAL_ST_CROSS_SITE,
+    NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY,
+    NGX_HTTP_PUSH_APPROVAL_ST_PUSH_FAILED,
+    NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE,
+    NGX_HTTP_PUSH_APPROVAL_ST_GONE,
+    NGX_HTTP_PUSH_APPROVAL_ST_NOT_FOUND,
+    NGX_HTTP_PUSH_APPROVAL_ST_SELF_APPROVAL,
+    NGX_HTTP_PUSH_APPROVAL_ST_IDENTITY_REQUIRED,
+    NGX_HTTP_PUSH_APPROVAL_ST_BAD_REQUEST,
+    NGX_HTTP_PUSH_APPROVAL_ST_REVOKED
+} ngx_http_push_approval_status_e;
+
+
+/* why a cookie was rejected: values of $push_approval_reason */
+typedef enum {
+    NGX_HTTP_PUSH_APPROVAL_RS_NONE = 0,
+    NGX_HTTP_PUSH_APPROVAL_RS_MALFORMED,
+    NGX_HTTP_PUSH_APPROVAL_RS_OVERSIZED,
+    NGX_HTTP_PUSH_APPROVAL_RS_SERVER,
+    NGX_HTTP_PUSH_APPROVAL_RS_SCOPE,
+    NGX_HTTP_PUSH_APPROVAL_RS_METHOD,
+    NGX_HTTP_PUSH_APPROVAL_RS_USER,
+    NGX_HTTP_PUSH_APPROVAL_RS_IP,
+    NGX_HTTP_PUSH_APPROVAL_RS_AGENT,
+    NGX_HTTP_PUSH_APPROVAL_RS_EXPIRED,
+    NGX_HTTP_PUSH_APPROVAL_RS_REVOKED,
+    NGX_HTTP_PUSH_APPROVAL_RS_UNKNOWN_KEY,
+    NGX_HTTP_PUSH_APPROVAL_RS_SIGNATURE
+} ngx_http_push_approval_reason_e;
+
+
+typedef enum {
+    NGX_HTTP_PUSH_APPROVAL_MODE_AUTO = 0,
+    NGX_HTTP_PUSH_APPROVAL_MODE_HOLD,
+    NGX_HTTP_PUSH_APPROVAL_MODE_PAGE
+} ngx_http_push_approval_mode_e;
+
+
+/* how one request is answered (§1.8) */
+typedef enum {
+    NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD = 0,
+    NGX_HTTP_PUSH_APPROVAL_ANSWER_PAGE,
+    NGX_HTTP_PUSH_APPROVAL_ANSWER_TWO_STEP
+} ngx_http_push_approval_answer_e;
+
+
+typedef enum {
+    NGX_HTTP_PUSH_APPROVAL_EP_NONE = 0,
+    NGX_HTTP_PUSH_APPROVAL_EP_WAIT,
+    NGX_HTTP_PUSH_APPROVAL_EP_APPROVE,
+    NGX_HTTP_PUSH_APPROVAL_EP_WEBHOOK,
+    NGX_HTTP_PUSH_APPROVAL_EP_CONSOLE,
+    NGX_HTTP_PUSH_APPROVAL_EP_METRICS
+} ngx_http_push_approval_endpoint_e;
+
+
+/* decision token kinds (§5.2) */
+typedef enum {
+    NGX_HTTP_PUSH_APPROVAL_TOKEN_ANY = 0,
+    NGX_HTTP_PUSH_APPROVAL_TOKEN_DENY,
+    NGX_HTTP_PUSH_APPROVAL_TOKEN_TAP_APPROVE
+} ngx_http_push_approval_token_e;
+
+
+#define NGX_HTTP_PUSH_APPROVAL_ALL_METHODS                                    \
+    (NGX_HTTP_UNKNOWN|NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_POST|NGX_HTTP_PUT   \
+     |NGX_HTTP_DELETE|NGX_HTTP_MKCOL|NGX_HTTP_COPY|NGX_HTTP_MOVE              \
+     |NGX_HTTP_OPTIONS|NGX_HTTP_PROPFIND|NGX_HTTP_PROPPATCH|NGX_HTTP_LOCK     \
+     |NGX_HTTP_UNLOCK|NGX_HTTP_PATCH|NGX_HTTP_TRACE|NGX_HTTP_CONNECT)
+
+#define NGX_HTTP_PUSH_APPROVAL_BIND_IP       0x01
+#define NGX_HTTP_PUSH_APPROVAL_BIND_AGENT    0x02
+
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_SECURE 0x01
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_LAX    0x02
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_HOST   0x04   /* __Host- name */
+
+#define NGX_HTTP_PUSH_APPROVAL_SECURE_OFF    0
+#define NGX_HTTP_PUSH_APPROVAL_SECURE_ON     1
+#define NGX_HTTP_PUSH_APPROVAL_SECURE_AUTO   2
+
+
+/* keys derived from one line of the secret file */
+typedef struct {
+    u_char                        kid[NGX_HTTP_PUSH_APPROVAL_KID_MAX];
+    size_t                        kid_len;
+    u_char                        cookie[32];
+    u_char                        token[32];
+    u_char                        pending[32];
+    u_char                        user[32];
+    u_char                        path[32];
+    u_char                        code[32];
+} ngx_http_push_approval_key_t;
+
+
+typedef struct {
+    ngx_http_push_approval_key_t  keys[NGX_HTTP_PUSH_APPROVAL_MAX_KEYS];
+    ngx_uint_t                    nkeys;        /* keys[0] signs */
+} ngx_http_push_approval_keyring_t;
+
+
+/* shared memory */
+
+typedef struct {
+    ngx_rbtree_node_t             node;         /* key: first id bytes */
+    ngx_queue_t                   queue;        /* by purge time */
+    ngx_rbtree_node_t             join;         /* key: join key bytes */
+    u_char                        id[NGX_HTTP_PUSH_APPROVAL_ID_BYTES];
+    u_char                        join_key[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                        code_mac[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                        user_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                        ip_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                        agent_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    time_t                        created;
+    time_t                        expires;      /* end of the wait */
+    time_t                        decided;
+    time_t                        purge;        /* when the node may go */
+    time_t                        ttl;
+    uint32_t                      methods;
+    uint8_t                       state;
+    uint8_t                       answer;
+    uint8_t                       wrong_codes;
+    unsigned                      code_required:1;
+    unsigned                      joinable:1;
+    unsigned                      joined:1;     /* in the join tree */
+    unsigned                      redeemed:1;
+    unsigned                      bind:2;
+    /* lengths of the strings in data[], in this order */
+    u_char                        user_len;
+    u_char                        approver_len;
+    u_char                        unlocks_len;
+    u_char                        server_len;
+    u_char                        scope_len;
+    u_char                        client_len;
+    u_char                        agent_len;
+    u_char                        method_len;
+    u_char                        uri_len;
+    u_char                        decided_by_len;
+    u_char                        cookie_len;
+    uint8_t                       cookie_flags;
+    u_char                        data[1];
+} ngx_http_push_approval_node_t;
+
+
+/* an issued approval, kept compactly until its cookies expire */
+typedef struct {
+    ngx_rbtree_node_t             node;
+    ngx_queue_t                   queue;        /* by expiry */
+    u_char                        id[NGX_HTTP_PUSH_APPROVAL_ID_BYTES];
+    time_t                        expires;
+    unsigned                      revoked:1;
+    u_char                        approver_len;
+    u_char                        approver[1];
+} ngx_http_push_approval_grant_t;
+
+
+typedef struct {
+    ngx_rbtree_t                  challenges;
+    ngx_rbtree_node_t             challenges_sentinel;
+    ngx_rbtree_t                  joins;
+    ngx_rbtree_node_t             joins_sentinel;
+    ngx_queue_t                   challenge_queue;
+    ngx_rbtree_t                  grants;
+    ngx_rbtree_node_t             grants_sentinel;
+    ngx_queue_t                   grant_queue;
+
+    ngx_atomic_uint_t             decisions;    /* bumped on each decision */
+    ngx_atomic_uint_t             created;
+    ngx_pid_t                     workers[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
+
+    /* metrics */
+    ngx_atomic_uint_t             challenges_total[8];   /* by state */
+    ngx_atomic_uint_t             cookie_checks[13];     /* by reason */
+} ngx_http_push_approval_shctx_t;
+
+
+typedef struct {
+    ngx_http_push_approval_shctx_t  *sh;
+    ngx_slab_pool_t                 *shpool;
+    ngx_str_t                        name;
+    ngx_shm_zone_t                  *shm_zone;
+} ngx_http_push_approval_zone_t;
+
+
+/* a request's snapshot of a challenge, in request memory */
+typedef struct {
+    u_char                        id[NGX_HTTP_PUSH_APPROVAL_ID_BYTES];
+    ngx_str_t                     id_text;
+    ngx_str_t                     user;
+    ngx_str_t                     approver;
+    ngx_str_t                     unlocks;
+    ngx_str_t                     server;
+    ngx_str_t                     scope;
+    ngx_str_t                     client;
+    ngx_str_t                     agent;
+    ngx_str_t                     method;
+    ngx_str_t                     uri;
+    ngx_str_t                     decided_by;
+    ngx_str_t                     cookie;       /* approval cookie name */
+    ngx_uint_t                    cookie_flags; /* COOKIE_* */
+    u_char                        user_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                        ip_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                        agent_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                        join_key[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                        code_mac[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    ngx_str_t                     code;         /* only in the creator */
+    time_t                        created;
+    time_t                        expires;
+    time_t                        decided;
+    time_t                        ttl;
+    uint32_t                      methods;
+    ngx_uint_t                    state;
+    ngx_uint_t                    answer;
+    ngx_uint_t                    bind;
+    unsigned                      code_required:1;
+    unsigned                      joinable:1;
+    unsigned                      redeemed:1;
+} ngx_http_push_approval_challenge_t;
+
+
+/* configuration */
+
+typedef struct {
+    ngx_array_t                   zones;        /* zone_t * */
+    ngx_array_t                   refs;         /* ngx_shm_zone_t * used */
+    ngx_http_push_approval_keyring_t *keyring;
+    ngx_str_t                     secret_file;
+    ngx_str_t                     node;
+    ngx_flag_t                    used;         /* something is protected */
+    ngx_flag_t                    endpoints;
+} ngx_http_push_approval_main_conf_t;
+
+
+typedef struct {
+    ngx_shm_zone_t               *shm_zone;     /* NULL: off */
+    ngx_http_push_approval_zone_t *zone;
+    ngx_http_complex_value_t     *user;
+    ngx_http_complex_value_t     *approver;
+    ngx_http_complex_value_t     *unlocks;
+    ngx_str_t                     scope;
+    ngx_uint_t                    methods;
+    time_t                        ttl;
+    time_t                        wait;
+    ngx_str_t                     notify;
+    ngx_uint_t                    mode;
+    ngx_uint_t                    code_digits;
+    ngx_uint_t                    bind;
+    ngx_str_t                     cookie_name;  /* empty: derived */
+    ngx_uint_t                    cookie_secure;
+    ngx_uint_t                    cookie_samesite_lax;
+
+    ngx_uint_t                    endpoint;     /* EP_* of this location */
+    ngx_str_t                     endpoint_prefix;
+    ngx_http_complex_value_t     *identity;
+    ngx_flag_t                    metrics;
+
+    /* where "push_approval" was given, for nginx -t messages */
+    u_char                       *file;
+    ngx_uint_t                    line;
+} ngx_http_push_approval_loc_conf_t;
+
+
+typedef struct {
+    ngx_str_t                     wait_prefix;  /* of this server{} */
+    ngx_str_t                     endpoint_url;
+    ngx_flag_t                    protected;
+    u_char                       *file;
+    ngx_uint_t                    line;
+} ngx_http_push_approval_srv_conf_t;
+
+
+/* per-request state */
+
+typedef enum {
+    NGX_HTTP_PUSH_APPROVAL_GATE_START = 0,
+    NGX_HTTP_PUSH_APPROVAL_GATE_BODY,
+    NGX_HTTP_PUSH_APPROVAL_GATE_NOTIFY,
+    NGX_HTTP_PUSH_APPROVAL_GATE_WAIT,
+    NGX_HTTP_PUSH_APPROVAL_GATE_PASSED,
+    NGX_HTTP_PUSH_APPROVAL_GATE_ANSWERED
+} ngx_http_push_approval_gate_e;
+
+
+typedef struct ngx_http_push_approval_ctx_s  ngx_http_push_approval_ctx_t;
+
+typedef void (*ngx_http_push_approval_wake_pt)(ngx_http_push_approval_ctx_t *ctx);
+
+struct ngx_http_push_approval_ctx_s {
+    ngx_http_request_t           *request;
+    ngx_http_push_approval_zone_t *zone;
+    ngx_http_push_approval_challenge_t *challenge;
+
+    ngx_uint_t                    gate;         /* GATE_* */
+    ngx_uint_t                    status;       /* ST_* */
+    ngx_uint_t                    reason;       /* RS_* */
+    ngx_str_t                     approval;     /* id served under */
+    ngx_str_t                     approver;     /* who approved it */
+    void                         *data;         /* endpoint state */
+
+    /* waiting */
+    ngx_rbtree_node_t             waiter;       /* key: first id bytes */
+    ngx_event_t                   timer;        /* end of the wait */
+    ngx_event_t                   wake;         /* posted on a decision */
+    ngx_http_push_approval_wake_pt  on_wake;
+    ngx_str_t                     redirect;     /* wait endpoint: r= */
+
+    /* the notify subrequest */
+    ngx_int_t                     notify_status;
+    unsigned                      notify_done:1;
+    unsigned                      body_read:1;
+    unsigned                      waiting:1;    /* in the waiter index */
+    unsigned                      creator:1;
+    unsigned                      shutdown:1;   /* worker_shutdown_timeout */
+};
+
+
+/* module.c */
+extern ngx_module_t  ngx_http_push_approval_module;
+
+ngx_http_push_approval_ctx_t *ngx_http_push_approval_get_ctx(
+    ngx_http_request_t *r);
+ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
+    ngx_http_request_t *r);
+
+/* keys.c */
+ngx_http_push_approval_keyring_t *ngx_http_push_approval_load_keys(
+    ngx_conf_t *cf, ngx_str_t *path);
+ngx_int_t ngx_http_push_approval_random(u_char *buf, size_t len);
+ngx_int_t ngx_http_push_approval_random_code(u_char *buf, ngx_uint_t digits);
+void ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts,
+    ngx_uint_t nparts, u_char *out);
+ngx_int_t ngx_http_push_approval_mac_equal(u_char *a, u_char *b, size_t len);
+void ngx_http_push_approval_hash_field(u_char *key, const char *label,
+    ngx_str_t *value, u_char *out);
+void ngx_http_push_approval_token(ngx_http_push_approval_key_t *key,
+    u_char *id, ngx_uint_t kind, u_char *out);
+ngx_int_t ngx_http_push_approval_check_token(
+    ngx_http_push_approval_keyring_t *ring, u_char *id, ngx_uint_t kind,
+    ngx_str_t *token);
+void ngx_http_push_approval_pending_secret(ngx_http_push_approval_key_t *key,
+    u_char *id, u_char *out);
+ngx_int_t ngx_http_push_approval_check_pending(
+    ngx_http_push_approval_keyring_t *ring, u_char *id, ngx_str_t *secret);
+void ngx_http_push_approval_code_mac(ngx_http_push_approval_key_t *key,
+    u_char *id, ngx_str_t *code, u_char *out);
+ngx_int_t ngx_http_push_approval_sign_path(ngx_http_push_approval_key_t *key,
+    u_char *id, ngx_str_t *path, ngx_pool_t *pool, ngx_str_t *out);
+ngx_int_t ngx_http_push_approval_verify_path(
+    ngx_http_push_approval_keyring_t *ring, u_char *id, ngx_str_t *signed_,
+    ngx_pool_t *pool, ngx_str_t *path);
+
+/* cookie.c */
+ngx_int_t ngx_http_push_approval_check_cookie(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_http_push_approval_ctx_t *ctx);
+ngx_int_t ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch);
+ngx_int_t ngx_http_push_approval_cookie_name(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *server,
+    ngx_str_t *name);
+ngx_uint_t ngx_http_push_approval_cookie_flags(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf);
+void ngx_http_push_approval_server_name(ngx_http_request_t *r,
+    ngx_str_t *name);
+void ngx_http_push_approval_client_hashes(ngx_http_request_t *r, u_char *key,
+    u_char *ip, u_char *agent);
+
+/* zone.c */
+ngx_int_t ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+ngx_int_t ngx_http_push_approval_zone_create(
+    ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_challenge_t *ch);
+ngx_int_t ngx_http_push_approval_zone_join(ngx_http_push_approval_zone_t *zone,
+    ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
+ngx_int_t ngx_http_push_approval_zone_lookup(
+    ngx_http_push_approval_zone_t *zone, u_char *id,
+    ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
+ngx_int_t ngx_http_push_approval_zone_state(ngx_http_push_approval_zone_t *zone,
+    u_char *id, ngx_uint_t *state);
+ngx_int_t ngx_http_push_approval_zone_notified(
+    ngx_http_push_approval_zone_t *zone, u_char *id, ngx_uint_t ok);
+ngx_int_t ngx_http_push_approval_zone_decide(
+    ngx_http_push_approval_zone_t *zone, u_char *id, ngx_uint_t decision,
+    ngx_str_t *code, ngx_http_push_approval_keyring_t *ring,
+    ngx_str_t *approver, ngx_uint_t *result);
+ngx_int_t ngx_http_push_approval_zone_redeem(
+    ngx_http_push_approval_zone_t *zone, u_char *id);
+ngx_int_t ngx_http_push_approval_zone_grant(ngx_http_push_approval_zone_t *zone,
+    u_char *id, ngx_uint_t *revoked, ngx_str_t *approver, ngx_pool_t *pool);
+ngx_int_t ngx_http_push_approval_zone_revoke(
+    ngx_http_push_approval_zone_t *zone, u_char *id);
+ngx_int_t ngx_http_push_approval_zone_pending_for(
+    ngx_http_push_approval_zone_t *zone, ngx_str_t *approver, ngx_pool_t *pool,
+    ngx_array_t *out);
+void ngx_http_push_approval_zone_expire(ngx_http_push_approval_zone_t *zone,
+    ngx_uint_t n);
+void ngx_http_push_approval_zone_register(ngx_http_push_approval_zone_t *zone,
+    ngx_pid_t pid, ngx_uint_t on);
+ngx_uint_t ngx_http_push_approval_zone_workers(
+    ngx_http_push_approval_zone_t *zone, ngx_pid_t *pids);
+void ngx_http_push_approval_zone_stats(ngx_http_push_approval_zone_t *zone,
+    ngx_uint_t *pending, size_t *bytes);
+
+/* wake.c */
+ngx_int_t ngx_http_push_approval_wake_init(ngx_cycle_t *cycle);
+void ngx_http_push_approval_wake_exit(ngx_cycle_t *cycle);
+void ngx_http_push_approval_wake_add(ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_wake_del(ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_wake_broadcast(
+    ngx_http_push_approval_zone_t *zone, u_char *id);
+
+/* gate.c */
+ngx_int_t ngx_http_push_approval_gate_handler(ngx_http_request_t *r);
+void ngx_http_push_approval_cleanup(void *data);
+void ngx_http_push_approval_hold(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_unhold(ngx_http_push_approval_ctx_t *ctx);
+ngx_uint_t ngx_http_push_approval_state_status(ngx_uint_t state);
+ngx_int_t ngx_http_push_approval_set_pending(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_str_t *pending);
+ngx_int_t ngx_http_push_approval_wait_url(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_uint_t back, ngx_str_t *url);
+
+/* notify.c */
+ngx_int_t ngx_http_push_approval_notify(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
+ngx_int_t ngx_http_push_approval_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_push_approval_approve_url(ngx_http_request_t *r,
+    ngx_str_t *base, ngx_http_push_approval_challenge_t *ch, ngx_str_t *url);
+ngx_int_t ngx_http_push_approval_default_unlocks(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_http_push_approval_challenge_t *ch);
+ngx_str_t *ngx_http_push_approval_reason_name(ngx_uint_t reason);
+
+/* wait.c, approve.c, console.c */
+ngx_int_t ngx_http_push_approval_wait_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_approve_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_console_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_metrics_handler(ngx_http_request_t *r);
+ngx_http_push_approval_zone_t *ngx_http_push_approval_find_challenge(
+    ngx_http_request_t *r, u_char *id, ngx_http_push_approval_challenge_t *ch);
+
+/* answer.c */
+ngx_int_t ngx_http_push_approval_send_status(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *approval_id, time_t retry_after);
+ngx_int_t ngx_http_push_approval_send_interstitial(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_http_push_approval_challenge_t *ch, ngx_str_t *wait_url);
+ngx_int_t ngx_http_push_approval_send_two_step(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_http_push_approval_challenge_t *ch, ngx_str_t *wait_path,
+    ngx_str_t *pending);
+ngx_int_t ngx_http_push_approval_send_cross_site(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_send_approve_page(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_str_t *action_url);
+ngx_int_t ngx_http_push_approval_send_result(ngx_http_request_t *r,
+    ngx_uint_t http_status, ngx_uint_t status, ngx_str_t *id);
+ngx_int_t ngx_http_push_approval_send_page(ngx_http_request_t *r,
+    ngx_uint_t http_status, ngx_str_t *title, ngx_str_t *html);
+ngx_int_t ngx_http_push_approval_send_json(ngx_http_request_t *r,
+    ngx_uint_t http_status, ngx_str_t *json);
+ngx_int_t ngx_http_push_approval_send_buf(ngx_http_request_t *r,
+    ngx_uint_t http_status, ngx_str_t *type, ngx_str_t *body,
+    ngx_str_t *nonce);
+ngx_str_t *ngx_http_push_approval_status_name(ngx_uint_t status);
+ngx_uint_t ngx_http_push_approval_http_status(ngx_uint_t status);
+
+/* util.c */
+size_t ngx_http_push_approval_json_len(ngx_str_t *s);
+u_char *ngx_http_push_approval_json_escape(u_char *dst, ngx_str_t *s);
+size_t ngx_http_push_approval_html_len(ngx_str_t *s);
+u_char *ngx_http_push_approval_html_escape(u_char *dst, ngx_str_t *s);
+ngx_int_t ngx_http_push_approval_clean_text(ngx_str_t *src, size_t max,
+    ngx_str_t *dst, ngx_pool_t *pool);
+void ngx_http_push_approval_b64url_encode(ngx_str_t *dst, ngx_str_t *src);
+ngx_int_t ngx_http_push_approval_b64url_decode(ngx_str_t *dst, ngx_str_t *src);
+ngx_int_t ngx_http_push_approval_parse_id(ngx_str_t *text, u_char *id);
+ngx_int_t ngx_http_push_approval_accepts_html(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_wants_html(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_accept_html(ngx_str_t *accept);
+ngx_table_elt_t *ngx_http_push_approval_find_header(ngx_http_request_t *r,
+    const char *name, size_t len);
+ngx_int_t ngx_http_push_approval_form_value(ngx_str_t *body,
+    const char *name, ngx_str_t *value);
+ngx_uint_t ngx_http_push_approval_method_bit(ngx_http_request_t *r);
+u_char *ngx_http_push_approval_methods_text(u_char *buf, ngx_uint_t methods);
+                                                   /* buf: 128 bytes */
+u_char *ngx_http_push_approval_ttl_text(u_char *buf, time_t ttl);
+                                                   /* buf: 64 bytes */
+ngx_int_t ngx_http_push_approval_add_header(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
+ngx_int_t ngx_http_push_approval_cookie_values(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *values, ngx_uint_t max);
+
+#endif /* _NGX_HTTP_PUSH_APPROVAL_MODULE_H_INCLUDED_ */
