@@ -64,6 +64,8 @@ static void ngx_http_push_approval_challenge_list(
 static void ngx_http_push_approval_approve_form(
     ngx_http_push_approval_out_t *o, ngx_http_push_approval_challenge_t *ch,
     ngx_str_t *action_url);
+static void ngx_http_push_approval_result_text(ngx_uint_t status,
+    ngx_str_t *title, ngx_str_t *text);
 static ngx_str_t *ngx_http_push_approval_state_name(
     ngx_http_push_approval_challenge_t *ch);
 static void ngx_http_push_approval_field(ngx_http_push_approval_out_t *o,
@@ -911,6 +913,7 @@ ngx_int_t
 ngx_http_push_approval_send_result(ngx_http_request_t *r,
     ngx_uint_t http_status, ngx_uint_t status, ngx_str_t *id)
 {
+    ngx_str_t                          title, text;
     ngx_http_push_approval_out_t       o;
     ngx_http_push_approval_outcome_t  *oc;
 
@@ -925,7 +928,11 @@ ngx_http_push_approval_send_result(ngx_http_request_t *r,
 
         ngx_http_push_approval_out_init(&o, r->pool);
         ngx_http_push_approval_out_lit(&o, "{\"id\":\"");
-        ngx_http_push_approval_out_json(&o, id);
+
+        if (id) {
+            ngx_http_push_approval_out_json(&o, id);
+        }
+
         ngx_http_push_approval_out_lit(&o, "\",\"status\":\"");
         ngx_http_push_approval_out_str(&o, &oc->reason);
         ngx_http_push_approval_out_lit(&o, "\"}\n");
@@ -934,21 +941,21 @@ ngx_http_push_approval_send_result(ngx_http_request_t *r,
                                                "application/json");
     }
 
-    if (ngx_http_push_approval_page_begin(r, &o, &oc->title, NULL)
-        != NGX_OK)
-    {
+    ngx_http_push_approval_result_text(status, &title, &text);
+
+    if (ngx_http_push_approval_page_begin(r, &o, &title, NULL) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_http_push_approval_out_lit(&o, "<h1>");
-    ngx_http_push_approval_out_html(&o, &oc->title);
+    ngx_http_push_approval_out_html(&o, &title);
     ngx_http_push_approval_out_printf(&o, "</h1>\n<p class=\"status %s\">"
                                       "Result: <strong id=\"pa-result\">",
                                       http_status < NGX_HTTP_SPECIAL_RESPONSE
                                       ? "ok" : "bad");
     ngx_http_push_approval_out_str(&o, &oc->reason);
     ngx_http_push_approval_out_lit(&o, "</strong></p>\n<p>");
-    ngx_http_push_approval_out_html(&o, &oc->text);
+    ngx_http_push_approval_out_html(&o, &text);
     ngx_http_push_approval_out_lit(&o, "</p>\n");
 
     if (id && id->len) {
@@ -959,6 +966,42 @@ ngx_http_push_approval_send_result(ngx_http_request_t *r,
     }
 
     return ngx_http_push_approval_page_end(r, &o, http_status, NULL);
+}
+
+
+/* what the approver reads after a decision; else as the requester would */
+
+static void
+ngx_http_push_approval_result_text(ngx_uint_t status, ngx_str_t *title,
+    ngx_str_t *text)
+{
+    ngx_http_push_approval_outcome_t  *oc;
+
+    switch (status) {
+
+    case NGX_HTTP_PUSH_APPROVAL_ST_APPROVED:
+        ngx_str_set(title, "Approved");
+        ngx_str_set(text, "The request was approved. The requester can go "
+                          "on now.");
+        return;
+
+    case NGX_HTTP_PUSH_APPROVAL_ST_DENIED:
+        ngx_str_set(title, "Denied");
+        ngx_str_set(text, "The request was denied.");
+        return;
+
+    case NGX_HTTP_PUSH_APPROVAL_ST_REPORTED:
+        ngx_str_set(title, "Reported");
+        ngx_str_set(text, "The request was denied and reported. New "
+                          "approval requests for this user are paused for "
+                          "a while.");
+        return;
+    }
+
+    oc = ngx_http_push_approval_outcome(status);
+
+    *title = oc->title;
+    *text = oc->text;
 }
 
 

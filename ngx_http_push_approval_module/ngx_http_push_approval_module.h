@@ -571,4 +571,5 @@ ngx_int_t ngx_http_push_approval_add_header(ngx_http_request_t *r,
 ngx_int_t ngx_http_push_approval_cookie_values(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *values, ngx_uint_t max);
 
+
 #endif /* _NGX_HTTP_PUSH_APPROVAL_MODULE_H_INCLUDED_ */

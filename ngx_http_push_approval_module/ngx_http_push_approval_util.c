@@ -1007,7 +1007,7 @@ ngx_http_push_approval_form_value(ngx_str_t *body, const char *name,
             return NGX_ERROR;
         }
 
-        p = end + 1;
+        p = (end < last) ? end + 1 : last;
     }
 
     return found ? NGX_OK : NGX_DECLINED;
@@ -1229,7 +1229,7 @@ ngx_http_push_approval_cookie_scan(ngx_str_t *header, ngx_str_t *name,
     p = header->data;
     last = p + header->len;
 
-    for ( /* void */ ; p < last && n < max; p = end + 1) {
+    while (p < last && n < max) {
 
         end = ngx_strlchr(p, last, ';');
         if (end == NULL) {
@@ -1237,24 +1237,23 @@ ngx_http_push_approval_cookie_scan(ngx_str_t *header, ngx_str_t *name,
         }
 
         eq = ngx_strlchr(p, end, '=');
-        if (eq == NULL) {
-            continue;
+
+        if (eq) {
+            p = ngx_http_push_approval_ows(p, eq);
+            e = ngx_http_push_approval_rows(p, eq);
+
+            if ((size_t) (e - p) == name->len
+                && ngx_memcmp(p, name->data, name->len) == 0)
+            {
+                p = ngx_http_push_approval_ows(eq + 1, end);
+
+                values[n].data = p;
+                values[n].len = ngx_http_push_approval_rows(p, end) - p;
+                n++;
+            }
         }
 
-        p = ngx_http_push_approval_ows(p, eq);
-        e = ngx_http_push_approval_rows(p, eq);
-
-        if ((size_t) (e - p) != name->len
-            || ngx_memcmp(p, name->data, name->len) != 0)
-        {
-            continue;
-        }
-
-        p = ngx_http_push_approval_ows(eq + 1, end);
-
-        values[n].data = p;
-        values[n].len = ngx_http_push_approval_rows(p, end) - p;
-        n++;
+        p = (end < last) ? end + 1 : last;
     }
 
     return n;

@@ -54,6 +54,12 @@ ngx_http_push_approval_wake_init(ngx_cycle_t *cycle)
     ngx_http_push_approval_zone_t      **zones;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
     pmcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_push_approval_module);
     if (pmcf == NULL || pmcf->zones.nelts == 0) {
@@ -389,12 +395,7 @@ ngx_http_push_approval_poll(ngx_event_t *ev)
 
     ngx_http_push_approval_decisions = sum;
 
-    if (!ngx_exiting) {
-        ngx_add_timer(ev, NGX_HTTP_PUSH_APPROVAL_POLL);
-
-    } else if (ngx_http_push_approval_nwaiters) {
-        ngx_add_timer(ev, NGX_HTTP_PUSH_APPROVAL_POLL);
-    }
+    ngx_add_timer(ev, NGX_HTTP_PUSH_APPROVAL_POLL);
 }
 
 

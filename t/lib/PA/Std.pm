@@ -1,0 +1,83 @@
+package PA::Std;
+
+# The configuration most tests share: one protected server with the wait,
+# approve and console endpoints, a notify location that posts
+# $push_approval_json to the harness's push receiver, and a test log_format
+# that shows what the module decided.  Tests pass the protected locations
+# (and anything else) they need.
+#
+#   my $conf = PA::Std::conf(locations => <<'EOF', http => 'extra http text');
+#   location /admin/ { push_approval zone=pa; push_approval_user $arg_u; ... }
+#   EOF
+#
+# In location text, %%STD%% expands to the directives every protected place
+# needs (zone, user from ?u=, notify), so a test writes
+#   location /admin/ { %%STD%% push_approval_approver ops; }
+
+use strict;
+use warnings;
+
+our $LOG_FORMAT = q{log_format pa '$pid $status $request_method $uri }
+    . q{st=$push_approval_status rs=$push_approval_reason }
+    . q{ap=$push_approval_approval';};
+
+our $STD = 'push_approval zone=pa; push_approval_user $arg_u; '
+    . 'push_approval_notify /_pa/notify;';
+
+sub conf {
+    my (%o) = @_;
+
+    my $locations = $o{locations} // '';
+    $locations =~ s/%%STD%%/$STD/g;
+
+    my $zone = $o{zone} // 'zone=pa:1m';
+    my $http = $o{http} // '';
+    my $server = $o{server} // '';
+    my $notify = $o{notify} // <<'EOF';
+        location = /_pa/notify {
+            internal;
+            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
+            proxy_method POST;
+            proxy_pass_request_headers off;
+            proxy_set_header Content-Type application/json;
+            proxy_set_body $push_approval_json;
+            proxy_read_timeout 3s;
+        }
+EOF
+
+    return <<"EOF";
+    $LOG_FORMAT
+    access_log %%DIR%%/access.log pa;
+    push_approval_zone $zone;
+    push_approval_secret_file %%SECRET%%;
+    push_approval_endpoint_url http://127.0.0.1:%%PORT%%/_pa/approve/;
+    $http
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        server_name localhost;
+        root %%DIR%%/html;
+        $server
+
+$notify
+        location /_pa/wait/ { push_approval_endpoint wait; }
+        location /_pa/approve/ { push_approval_endpoint approve; }
+        location /_pa/console/ {
+            push_approval_endpoint console identity=\$arg_who;
+        }
+        location = /_pa/metrics { push_approval_metrics; }
+
+$locations
+    }
+EOF
+}
+
+# the approve URL of a push, as a path on the test server
+sub approve_path {
+    my ($push) = @_;
+    my $url = $push->{json}{approve_url} or return undef;
+    $url =~ s{^https?://[^/]+}{};
+    return $url;
+}
+
+1;
