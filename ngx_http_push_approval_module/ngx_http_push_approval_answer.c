@@ -129,8 +129,8 @@ static ngx_http_push_approval_outcome_t  ngx_http_push_approval_outcomes[] = {
       NGX_HTTP_FORBIDDEN },
 
     { ngx_string("reported"), ngx_string("Request reported"),
-      ngx_string("The approver said they did not ask for this. "
-                 "New approval requests are paused for a while."),
+      ngx_string("The approver said they did not ask for this, "
+                 "and the request was reported."),
       NGX_HTTP_FORBIDDEN },
 
     { ngx_string("timeout"), ngx_string("Approval timed out"),
@@ -270,7 +270,9 @@ static const char  ngx_http_push_approval_wait_script[] =
     "function tick(){c.textContent=String(left());"
     "if(!left()){clearInterval(t);}}"
     "function show(m,k){stop=true;clearInterval(t);s.textContent=m;"
-    "s.className='status '+k;}"
+    "s.className='status '+k;if(k==='bad'){"
+    "var e=document.getElementById('pa-code');if(e){e.hidden=true;}"
+    "c.textContent='0';}}"
     "function poll(){"
     "fetch(u,{credentials:'same-origin',cache:'no-store',"
     "headers:{'Accept':'application/json'}}).then(function(r){"
@@ -951,7 +953,7 @@ ngx_http_push_approval_send_result(ngx_http_request_t *r,
     ngx_http_push_approval_out_html(&o, &title);
     ngx_http_push_approval_out_printf(&o, "</h1>\n<p class=\"status %s\">"
                                       "Result: <strong id=\"pa-result\">",
-                                      http_status < NGX_HTTP_SPECIAL_RESPONSE
+                                      status == NGX_HTTP_PUSH_APPROVAL_ST_APPROVED
                                       ? "ok" : "bad");
     ngx_http_push_approval_out_str(&o, &oc->reason);
     ngx_http_push_approval_out_lit(&o, "</strong></p>\n<p>");

@@ -278,8 +278,8 @@ ngx_http_push_approval_send_console(ngx_http_request_t *r,
                         ch[i].expires - ngx_time());
 
         if (ch[i].code.len) {
-            p = ngx_cpymem(p, "<a class=\"button\" href=\"",
-                           sizeof("<a class=\"button\" href=\"") - 1);
+            p = ngx_cpymem(p, "<a class=\"btn primary\" href=\"",
+                           sizeof("<a class=\"btn primary\" href=\"") - 1);
             p = ngx_http_push_approval_html_escape(p, &ch[i].code);
             p = ngx_cpymem(p, "\">Review and decide</a>",
                            sizeof("\">Review and decide</a>") - 1);
@@ -440,17 +440,27 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
     p = body.data;
     last = body.data + 4096 + pmcf->zones.nelts * 4096;
 
+    p = ngx_slprintf(p, last, "# TYPE push_approval_pending gauge\n");
+
     for (i = 0; i < pmcf->zones.nelts; i++) {
         ngx_http_push_approval_zone_stats(zones[i], &pending, &bytes);
+        p = ngx_slprintf(p, last, "push_approval_pending{zone=\"%V\"} %ui\n",
+                         &zones[i]->name, pending);
+    }
 
+    p = ngx_slprintf(p, last, "# TYPE push_approval_zone_bytes_used gauge\n");
+
+    for (i = 0; i < pmcf->zones.nelts; i++) {
+        ngx_http_push_approval_zone_stats(zones[i], &pending, &bytes);
         p = ngx_slprintf(p, last,
-                 "# TYPE push_approval_pending gauge\n"
-                 "push_approval_pending{zone=\"%V\"} %ui\n"
-                 "# TYPE push_approval_zone_bytes_used gauge\n"
-                 "push_approval_zone_bytes_used{zone=\"%V\"} %uz\n"
-                 "# TYPE push_approval_challenges_total counter\n",
-                 &zones[i]->name, pending, &zones[i]->name, bytes);
+                         "push_approval_zone_bytes_used{zone=\"%V\"} %uz\n",
+                         &zones[i]->name, bytes);
+    }
 
+    p = ngx_slprintf(p, last,
+                     "# TYPE push_approval_challenges_total counter\n");
+
+    for (i = 0; i < pmcf->zones.nelts; i++) {
         p = ngx_slprintf(p, last,
                  "push_approval_challenges_total{zone=\"%V\","
                  "result=\"created\"} %uA\n",
@@ -463,9 +473,13 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
                      &zones[i]->name, results[j],
                      zones[i]->sh->challenges_total[j]);
         }
+    }
 
+    p = ngx_slprintf(p, last,
+                     "# TYPE push_approval_cookie_checks_total counter\n");
+
+    for (i = 0; i < pmcf->zones.nelts; i++) {
         p = ngx_slprintf(p, last,
-                 "# TYPE push_approval_cookie_checks_total counter\n"
                  "push_approval_cookie_checks_total{zone=\"%V\","
                  "result=\"valid\"} %uA\n",
                  &zones[i]->name, zones[i]->sh->cookie_checks[0]);

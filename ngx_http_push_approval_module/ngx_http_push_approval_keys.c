@@ -124,8 +124,10 @@ ngx_http_push_approval_read_secret(ngx_conf_t *cf, ngx_str_t *path,
     if (ngx_file_access(&fi) & 0077) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "secret file \"%V\" is group or world accessible "
-                           "(mode %04o), use chmod 600",
-                           path, (unsigned) ngx_file_access(&fi));
+                           "(mode 0%d%d%d), use chmod 600", path,
+                           (int) (ngx_file_access(&fi) >> 6) & 7,
+                           (int) (ngx_file_access(&fi) >> 3) & 7,
+                           (int) ngx_file_access(&fi) & 7);
         goto failed;
     }
 

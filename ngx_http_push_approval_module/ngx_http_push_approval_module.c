@@ -1119,7 +1119,7 @@ ngx_http_push_approval_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    if (clcf->named
+    if (clcf->named || clcf->exact_match
 #if (NGX_PCRE)
         || clcf->regex
 #endif

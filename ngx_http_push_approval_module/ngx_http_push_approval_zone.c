@@ -711,7 +711,9 @@ ngx_http_push_approval_zone_decide(ngx_http_push_approval_zone_t *zone,
                                       NGX_HTTP_PUSH_APPROVAL_TIMEOUT);
     }
 
-    if (node->state != NGX_HTTP_PUSH_APPROVAL_PENDING) {
+    /* a fast approver may answer before the notify status is in */
+
+    if (node->state > NGX_HTTP_PUSH_APPROVAL_PENDING) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
         *result = NGX_HTTP_PUSH_APPROVAL_ST_GONE;
         return NGX_DECLINED;
