@@ -107,6 +107,9 @@ sub new {
     my $dir = File::Temp::tempdir('pa-test-XXXXXXXX', TMPDIR => 1, CLEANUP => 0);
     $dir = Cwd::realpath($dir);
 
+    # nginx built from source logs to PREFIX/logs/ unless told otherwise
+    mkdir "$dir/logs";
+
     my $self = bless {
         owner   => $$,
         dir     => $dir,

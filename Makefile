@@ -1,0 +1,187 @@
+# ngx_http_push_approval_module -- build and test (GNU make).
+#
+#   make / make all   dynamic module for Debian's /usr/sbin/nginx (1.22.1):
+#                     build/ngx_http_push_approval_module.so
+#   make nginx-1.26   nginx 1.26.3 (pristine Debian orig tarball) + module:
+#                     build/nginx-1.26.3/nginx
+#                     build/nginx-1.26.3/ngx_http_push_approval_module.so
+#   make test         both, then the suite against each (t/run);
+#                     make test T="t/010-foo.t t/020-bar.t" runs a subset
+#   make test-1.22 / make test-1.26   one nginx only
+#   make check-load   load each .so into its nginx with `nginx -t`
+#   make deps         install what the build and the tests need (root)
+#   make demo         tools/demo
+#   make clean        rm -rf build
+#
+# All output goes under build/. Warnings are errors: nginx's own auto/cc/gcc
+# adds -Werror (with -W -Wall -Wpointer-arith -Wno-unused-parameter) to the
+# whole build, our sources included -- as long as CFLAGS is not set in the
+# environment, which would make configure drop its own flags; the recipes
+# below therefore unset it. Extra flags: make NGX_CC_OPT='-O0 -fsanitize=...'.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ROOT       := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+# The addon directory (holds `config`); another tree can be built with
+# make MODULE_DIR=/path (handy for testing this Makefile).
+MODULE_DIR ?= $(ROOT)
+BUILD      ?= $(ROOT)/build
+MOD        := ngx_http_push_approval_module
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+T          ?=
+
+SRCS = $(sort $(wildcard $(MODULE_DIR)/$(MOD)/*.c))
+HDRS = $(sort $(wildcard $(MODULE_DIR)/$(MOD)/*.h))
+
+# Optional extra compiler flags for our build (e.g. sanitizers).
+NGX_CC_OPT ?=
+cc_opt = $(if $(strip $(NGX_CC_OPT)),--with-cc-opt='$(NGX_CC_OPT)')
+
+# -jN for a sub-make, unless we already run under a jobserver.
+sub_jobs = $(if $(filter -j% --jobserver%,$(MAKEFLAGS)),,-j$(JOBS))
+
+# configure's output goes to a log; its tail is shown when it fails.
+# $(call configure_failed,LOG)
+configure_failed = { tail -n 40 $(1); echo "configure failed, see $(1)"; exit 1; }
+
+.PHONY: all nginx-1.26 test test-1.22 test-1.26 check-load deps demo clean
+
+all: $(BUILD)/$(MOD).so
+
+# --- the list of module files: configure runs again when it changes -------
+# (with the module directory and NGX_CC_OPT, which need configure too).
+# The recipe always runs but rewrites the file only when the list differs,
+# so its mtime moves (and configure runs) only then.
+FILELIST := $(BUILD)/module-files
+$(FILELIST): FORCE
+	@mkdir -p $(@D)
+	@{ echo "$(MODULE_DIR)"; echo 'cc-opt: $(NGX_CC_OPT)'; printf '%s\n' $(notdir $(SRCS) $(HDRS)) | LC_ALL=C sort; } > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+FORCE:
+
+# --- dynamic module for Debian's nginx ---------------------------------------
+DEB_SRC := /usr/share/nginx/src
+DEB_VER := 1.22.1
+DEB_DIR := $(BUILD)/debian-$(DEB_VER)
+
+$(DEB_DIR)/configure:
+	@test -f $(DEB_SRC)/conf_flags || { echo "$(DEB_SRC)/conf_flags missing: install nginx-dev (make deps)"; exit 1; }
+	@v=$$(sed -n 's/^#define NGINX_VERSION *"\(.*\)"/\1/p' $(DEB_SRC)/src/core/nginx.h); \
+	  [ "$$v" = "$(DEB_VER)" ] || { echo "nginx-dev is $$v, expected $(DEB_VER)"; exit 1; }
+	rm -rf $(DEB_DIR) $(DEB_DIR).tmp
+	mkdir -p $(BUILD)
+	cp -a $(DEB_SRC) $(DEB_DIR).tmp
+	mv $(DEB_DIR).tmp $(DEB_DIR)
+
+$(DEB_DIR)/objs/Makefile: $(DEB_DIR)/configure $(FILELIST) $(MODULE_DIR)/config
+	@echo "configure nginx $(DEB_VER) (Debian's flags) --add-dynamic-module=$(MODULE_DIR)"
+	cd $(DEB_DIR) && unset CFLAGS CPPFLAGS LDFLAGS && source ./conf_flags && \
+	  ./configure "$${NGX_CONF_FLAGS[@]}" $(cc_opt) --add-dynamic-module=$(MODULE_DIR) \
+	    > $(BUILD)/configure-debian-$(DEB_VER).log 2>&1 || \
+	  $(call configure_failed,$(BUILD)/configure-debian-$(DEB_VER).log)
+	touch $@
+
+$(BUILD)/$(MOD).so: $(DEB_DIR)/objs/Makefile $(SRCS) $(HDRS)
+	$(MAKE) -C $(DEB_DIR) -f objs/Makefile modules
+	cp -f $(DEB_DIR)/objs/$(MOD).so $@
+
+# --- nginx 1.26.3 with the module ---------------------------------------------
+N126_VER   := 1.26.3
+N126_SRC   := $(BUILD)/src/nginx-$(N126_VER)
+N126_OUT   := $(BUILD)/nginx-$(N126_VER)
+N126_FLAGS := --with-compat --with-debug --with-threads \
+	--with-http_ssl_module --with-http_realip_module \
+	--with-http_auth_request_module --with-http_v2_module \
+	--with-http_stub_status_module --with-http_slice_module \
+	--with-http_dav_module --with-pcre-jit \
+	--prefix=$(N126_OUT)
+
+nginx-1.26: $(N126_OUT)/.built
+
+$(N126_SRC)/configure:
+	$(ROOT)/tools/nginx-src $(N126_VER) $(BUILD)/src
+
+$(N126_SRC)/objs/Makefile: $(N126_SRC)/configure $(FILELIST) $(MODULE_DIR)/config
+	@echo "configure nginx $(N126_VER) --add-dynamic-module=$(MODULE_DIR)"
+	cd $(N126_SRC) && unset CFLAGS CPPFLAGS LDFLAGS && \
+	  ./configure $(N126_FLAGS) $(cc_opt) --add-dynamic-module=$(MODULE_DIR) \
+	    > $(BUILD)/configure-$(N126_VER).log 2>&1 || \
+	  $(call configure_failed,$(BUILD)/configure-$(N126_VER).log)
+	touch $@
+
+$(N126_OUT)/.built: $(N126_SRC)/objs/Makefile $(SRCS) $(HDRS)
+	$(MAKE) -C $(N126_SRC) -f objs/Makefile $(sub_jobs)
+	mkdir -p $(N126_OUT)/logs $(N126_OUT)/conf
+	cp -f $(N126_SRC)/objs/nginx $(N126_OUT)/nginx
+	cp -f $(N126_SRC)/objs/$(MOD).so $(N126_OUT)/$(MOD).so
+	touch $@
+
+# --- tests ---------------------------------------------------------------------
+export PA_BUILD_DIR := $(BUILD)
+
+test: deps all nginx-1.26
+	$(ROOT)/t/run $(T)
+
+test-1.22: all
+	$(ROOT)/t/run --only=1.22 $(T)
+
+test-1.26: nginx-1.26
+	$(ROOT)/t/run --only=1.26 $(T)
+
+# Does each module load into its nginx? (`nginx -t` with load_module.)
+check-load: all nginx-1.26
+	@set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; mkdir -p $$d/logs; \
+	for pair in /usr/sbin/nginx:$(BUILD)/$(MOD).so \
+	            $(N126_OUT)/nginx:$(N126_OUT)/$(MOD).so; do \
+	  bin=$${pair%%:*}; so=$${pair#*:}; \
+	  printf 'load_module %s;\nerror_log %s/logs/error.log;\npid %s/logs/nginx.pid;\nevents {}\nhttp { access_log off; }\n' \
+	    "$$so" "$$d" "$$d" > $$d/nginx.conf; \
+	  echo "== $$bin + $$so"; $$bin -t -p $$d -c $$d/nginx.conf -e $$d/logs/error.log; \
+	done
+
+# --- dependencies --------------------------------------------------------------
+# Debian packages (bookworm). nodejs/npm only when node or npm is not on PATH:
+# the machine image has Node.js from elsewhere, which Debian's would fight.
+DEB_PKGS := build-essential nginx nginx-dev libssl-dev libhiredis-dev \
+	libcjson-dev libpcre2-dev zlib1g-dev redis-server curl perl chromium \
+	ca-certificates xz-utils
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+deps:
+	@pkgs="$(DEB_PKGS)"; \
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  pkgs="$$pkgs nodejs npm"; fi; \
+	missing=; \
+	for p in $$pkgs; do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -qx 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+	  echo "deps: Debian packages present"; \
+	else \
+	  echo "deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get update -q; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@if [ -f $(ROOT)/t/browser/package.json ]; then \
+	  cd $(ROOT)/t/browser; \
+	  stamp=node_modules/.pa-deps-installed; \
+	  if [ -f $$stamp ] && [ $$stamp -nt package.json ] && \
+	     { [ ! -f package-lock.json ] || [ $$stamp -nt package-lock.json ]; }; then \
+	    echo "deps: t/browser/node_modules up to date"; \
+	  else \
+	    echo "deps: npm install in t/browser"; \
+	    npm install --no-audit --no-fund; \
+	    mkdir -p node_modules && touch $$stamp; \
+	  fi; \
+	fi
+
+demo: deps all
+	$(ROOT)/tools/demo
+
+clean:
+	rm -rf $(BUILD)
