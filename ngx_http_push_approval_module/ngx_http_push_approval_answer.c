@@ -77,8 +77,6 @@ static ngx_int_t ngx_http_push_approval_page_end(ngx_http_request_t *r,
     const char *script);
 static ngx_int_t ngx_http_push_approval_security_headers(
     ngx_http_request_t *r, ngx_str_t *nonce);
-static ngx_uint_t ngx_http_push_approval_has_header(ngx_http_request_t *r,
-    const char *name, size_t len);
 static ngx_int_t ngx_http_push_approval_send_out(ngx_http_request_t *r,
     ngx_http_push_approval_out_t *o, ngx_uint_t http_status,
     const char *type);
@@ -1223,8 +1221,9 @@ ngx_http_push_approval_security_headers(ngx_http_request_t *r,
 {
     ngx_str_t  value;
 
-    if (!ngx_http_push_approval_has_header(r, "Cache-Control",
-                                           sizeof("Cache-Control") - 1))
+    if (!ngx_http_push_approval_list_find(&r->headers_out.headers,
+                                          "Cache-Control",
+                                          sizeof("Cache-Control") - 1))
     {
         ngx_str_set(&value, "no-store");
 
@@ -1285,42 +1284,6 @@ ngx_http_push_approval_security_headers(ngx_http_request_t *r,
     ngx_str_set(&value, "DENY");
 
     return ngx_http_push_approval_add_header(r, "X-Frame-Options", &value);
-}
-
-
-/* whether a response header of that name is already set */
-
-static ngx_uint_t
-ngx_http_push_approval_has_header(ngx_http_request_t *r, const char *name,
-    size_t len)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_out.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash != 0 && h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
 }
 
 

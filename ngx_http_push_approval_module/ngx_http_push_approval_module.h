@@ -557,6 +557,8 @@ ngx_int_t ngx_http_push_approval_parse_id(ngx_str_t *text, u_char *id);
 ngx_int_t ngx_http_push_approval_accepts_html(ngx_http_request_t *r);
 ngx_int_t ngx_http_push_approval_wants_html(ngx_http_request_t *r);
 ngx_int_t ngx_http_push_approval_accept_html(ngx_str_t *accept);
+ngx_table_elt_t *ngx_http_push_approval_list_find(ngx_list_t *list,
+    const char *name, size_t len);
 ngx_table_elt_t *ngx_http_push_approval_find_header(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_int_t ngx_http_push_approval_form_value(ngx_str_t *body,

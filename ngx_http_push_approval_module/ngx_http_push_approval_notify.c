@@ -21,7 +21,10 @@ typedef enum {
     NGX_HTTP_PUSH_APPROVAL_VAR_EXPIRES,
     NGX_HTTP_PUSH_APPROVAL_VAR_MESSAGE,
     NGX_HTTP_PUSH_APPROVAL_VAR_JSON,
-    NGX_HTTP_PUSH_APPROVAL_VAR_NTFY_JSON
+    NGX_HTTP_PUSH_APPROVAL_VAR_NTFY_JSON,
+    NGX_HTTP_PUSH_APPROVAL_VAR_STATUS,
+    NGX_HTTP_PUSH_APPROVAL_VAR_REASON,
+    NGX_HTTP_PUSH_APPROVAL_VAR_APPROVAL
 } ngx_http_push_approval_var_e;
 
 
@@ -31,10 +34,6 @@ static ngx_int_t ngx_http_push_approval_notify_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_push_approval_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_push_approval_reason_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_push_approval_approval_variable(
-    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_push_approval_json(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *url, ngx_str_t *out);
 static ngx_int_t ngx_http_push_approval_ntfy_json(ngx_http_request_t *r,
@@ -98,16 +97,16 @@ static ngx_http_variable_t  ngx_http_push_approval_vars[] = {
       NGX_HTTP_PUSH_APPROVAL_VAR_NTFY_JSON, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("push_approval_status"), NULL,
-      ngx_http_push_approval_status_variable, 0,
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+      ngx_http_push_approval_status_variable,
+      NGX_HTTP_PUSH_APPROVAL_VAR_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("push_approval_reason"), NULL,
-      ngx_http_push_approval_reason_variable, 0,
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+      ngx_http_push_approval_status_variable,
+      NGX_HTTP_PUSH_APPROVAL_VAR_REASON, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("push_approval_approval"), NULL,
-      ngx_http_push_approval_approval_variable, 0,
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+      ngx_http_push_approval_status_variable,
+      NGX_HTTP_PUSH_APPROVAL_VAR_APPROVAL, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -546,6 +545,8 @@ ngx_http_push_approval_ntfy_json(ngx_http_request_t *r,
 }
 
 
+/* $push_approval_status, _reason and _approval: anywhere, by log time */
+
 static ngx_int_t
 ngx_http_push_approval_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
@@ -554,65 +555,30 @@ ngx_http_push_approval_status_variable(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t  *ctx;
 
     ctx = ngx_http_push_approval_get_ctx(r->main);
+    s = NULL;
 
-    if (ctx == NULL || ctx->status == NGX_HTTP_PUSH_APPROVAL_ST_NONE) {
+    if (ctx) {
+        switch (data) {
+        case NGX_HTTP_PUSH_APPROVAL_VAR_STATUS:
+            s = ctx->status ? ngx_http_push_approval_status_name(ctx->status)
+                            : NULL;
+            break;
+        case NGX_HTTP_PUSH_APPROVAL_VAR_REASON:
+            s = ctx->reason ? ngx_http_push_approval_reason_name(ctx->reason)
+                            : NULL;
+            break;
+        default: /* NGX_HTTP_PUSH_APPROVAL_VAR_APPROVAL */
+            s = ctx->approval.len ? &ctx->approval : NULL;
+        }
+    }
+
+    if (s == NULL || s->len == 0) {
         v->not_found = 1;
         return NGX_OK;
     }
-
-    s = ngx_http_push_approval_status_name(ctx->status);
 
     v->len = s->len;
     v->data = s->data;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_reason_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_str_t                     *s;
-    ngx_http_push_approval_ctx_t  *ctx;
-
-    ctx = ngx_http_push_approval_get_ctx(r->main);
-
-    if (ctx == NULL || ctx->reason == NGX_HTTP_PUSH_APPROVAL_RS_NONE) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    s = ngx_http_push_approval_reason_name(ctx->reason);
-
-    v->len = s->len;
-    v->data = s->data;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_approval_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_http_push_approval_ctx_t  *ctx;
-
-    ctx = ngx_http_push_approval_get_ctx(r->main);
-
-    if (ctx == NULL || ctx->approval.len == 0) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->len = ctx->approval.len;
-    v->data = ctx->approval.data;
     v->valid = 1;
     v->no_cacheable = 1;
     v->not_found = 0;

@@ -900,17 +900,17 @@ ngx_http_push_approval_rows(u_char *start, u_char *p)
 }
 
 
-/* the first request header of that name (case-insensitive), or NULL */
+/* the first header of that name (case-insensitive) in a list, or NULL */
 
 ngx_table_elt_t *
-ngx_http_push_approval_find_header(ngx_http_request_t *r, const char *name,
+ngx_http_push_approval_list_find(ngx_list_t *list, const char *name,
     size_t len)
 {
     ngx_uint_t        i;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    part = &r->headers_in.headers.part;
+    part = &list->part;
     h = part->elts;
 
     for (i = 0; /* void */ ; i++) {
@@ -925,7 +925,7 @@ ngx_http_push_approval_find_header(ngx_http_request_t *r, const char *name,
             i = 0;
         }
 
-        if (h[i].key.len == len
+        if (h[i].hash != 0 && h[i].key.len == len
             && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
         {
             return &h[i];
@@ -933,6 +933,15 @@ ngx_http_push_approval_find_header(ngx_http_request_t *r, const char *name,
     }
 
     return NULL;
+}
+
+
+ngx_table_elt_t *
+ngx_http_push_approval_find_header(ngx_http_request_t *r, const char *name,
+    size_t len)
+{
+    return ngx_http_push_approval_list_find(&r->headers_in.headers, name,
+                                            len);
 }
 
 

@@ -94,12 +94,25 @@ ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
+/*
+ * The zone's trees are keyed by 16 bytes (an id, a join key) at a fixed
+ * offset from the tree node; node->key holds their first four bytes.
+ */
+
+#define NGX_HTTP_PUSH_APPROVAL_ID_OFF                                         \
+    offsetof(ngx_http_push_approval_node_t, id)
+#define NGX_HTTP_PUSH_APPROVAL_JOIN_OFF                                       \
+    ((ptrdiff_t) offsetof(ngx_http_push_approval_node_t, join_key)            \
+     - (ptrdiff_t) offsetof(ngx_http_push_approval_node_t, join))
+#define NGX_HTTP_PUSH_APPROVAL_GRANT_OFF                                      \
+    offsetof(ngx_http_push_approval_grant_t, id)
+
+
 static void
-ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+ngx_http_push_approval_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel, ptrdiff_t off)
 {
-    ngx_rbtree_node_t              **p;
-    ngx_http_push_approval_node_t   *n, *t;
+    ngx_rbtree_node_t  **p;
 
     for ( ;; ) {
 
@@ -107,10 +120,8 @@ ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
             p = (node->key < temp->key) ? &temp->left : &temp->right;
 
         } else {
-            n = (ngx_http_push_approval_node_t *) node;
-            t = (ngx_http_push_approval_node_t *) temp;
-
-            p = (ngx_memcmp(n->id, t->id, NGX_HTTP_PUSH_APPROVAL_ID_BYTES) < 0)
+            p = (ngx_memcmp((u_char *) node + off, (u_char *) temp + off,
+                            NGX_HTTP_PUSH_APPROVAL_ID_BYTES) < 0)
                 ? &temp->left : &temp->right;
         }
 
@@ -126,6 +137,15 @@ ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
     node->left = sentinel;
     node->right = sentinel;
     ngx_rbt_red(node);
+}
+
+
+static void
+ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_http_push_approval_insert(temp, node, sentinel,
+                                  NGX_HTTP_PUSH_APPROVAL_ID_OFF);
 }
 
 
@@ -133,35 +153,8 @@ static void
 ngx_http_push_approval_join_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
 {
-    ngx_rbtree_node_t              **p;
-    ngx_http_push_approval_node_t   *n, *t;
-
-    for ( ;; ) {
-
-        if (node->key != temp->key) {
-            p = (node->key < temp->key) ? &temp->left : &temp->right;
-
-        } else {
-            n = ngx_http_push_approval_join_node(node);
-            t = ngx_http_push_approval_join_node(temp);
-
-            p = (ngx_memcmp(n->join_key, t->join_key,
-                            NGX_HTTP_PUSH_APPROVAL_HASH_BYTES) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
+    ngx_http_push_approval_insert(temp, node, sentinel,
+                                  NGX_HTTP_PUSH_APPROVAL_JOIN_OFF);
 }
 
 
@@ -169,67 +162,49 @@ static void
 ngx_http_push_approval_grant_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
 {
-    ngx_rbtree_node_t               **p;
-    ngx_http_push_approval_grant_t   *n, *t;
-
-    for ( ;; ) {
-
-        if (node->key != temp->key) {
-            p = (node->key < temp->key) ? &temp->left : &temp->right;
-
-        } else {
-            n = (ngx_http_push_approval_grant_t *) node;
-            t = (ngx_http_push_approval_grant_t *) temp;
-
-            p = (ngx_memcmp(n->id, t->id, NGX_HTTP_PUSH_APPROVAL_ID_BYTES) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
+    ngx_http_push_approval_insert(temp, node, sentinel,
+                                  NGX_HTTP_PUSH_APPROVAL_GRANT_OFF);
 }
 
 
-static ngx_http_push_approval_node_t *
-ngx_http_push_approval_find(ngx_http_push_approval_shctx_t *sh, u_char *id)
+static ngx_rbtree_node_t *
+ngx_http_push_approval_lookup(ngx_rbtree_t *tree, u_char *key, ptrdiff_t off)
 {
-    ngx_int_t                       rc;
-    ngx_rbtree_key_t                key;
-    ngx_rbtree_node_t              *node, *sentinel;
-    ngx_http_push_approval_node_t  *n;
+    ngx_int_t           rc;
+    ngx_rbtree_key_t    k;
+    ngx_rbtree_node_t  *node, *sentinel;
 
-    key = ngx_http_push_approval_key(id);
-    node = sh->challenges.root;
-    sentinel = sh->challenges.sentinel;
+    k = ngx_http_push_approval_key(key);
+    node = tree->root;
+    sentinel = tree->sentinel;
 
     while (node != sentinel) {
 
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
+        if (k != node->key) {
+            node = (k < node->key) ? node->left : node->right;
             continue;
         }
 
-        n = (ngx_http_push_approval_node_t *) node;
-        rc = ngx_memcmp(id, n->id, NGX_HTTP_PUSH_APPROVAL_ID_BYTES);
+        rc = ngx_memcmp(key, (u_char *) node + off,
+                        NGX_HTTP_PUSH_APPROVAL_ID_BYTES);
 
         if (rc == 0) {
-            return n;
+            return node;
         }
 
         node = (rc < 0) ? node->left : node->right;
     }
 
     return NULL;
+}
+
+
+static ngx_http_push_approval_node_t *
+ngx_http_push_approval_find(ngx_http_push_approval_shctx_t *sh, u_char *id)
+{
+    return (ngx_http_push_approval_node_t *)
+               ngx_http_push_approval_lookup(&sh->challenges, id,
+                                             NGX_HTTP_PUSH_APPROVAL_ID_OFF);
 }
 
 
@@ -237,33 +212,9 @@ static ngx_http_push_approval_grant_t *
 ngx_http_push_approval_find_grant(ngx_http_push_approval_shctx_t *sh,
     u_char *id)
 {
-    ngx_int_t                        rc;
-    ngx_rbtree_key_t                 key;
-    ngx_rbtree_node_t               *node, *sentinel;
-    ngx_http_push_approval_grant_t  *g;
-
-    key = ngx_http_push_approval_key(id);
-    node = sh->grants.root;
-    sentinel = sh->grants.sentinel;
-
-    while (node != sentinel) {
-
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        g = (ngx_http_push_approval_grant_t *) node;
-        rc = ngx_memcmp(id, g->id, NGX_HTTP_PUSH_APPROVAL_ID_BYTES);
-
-        if (rc == 0) {
-            return g;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    return NULL;
+    return (ngx_http_push_approval_grant_t *)
+               ngx_http_push_approval_lookup(&sh->grants, id,
+                                             NGX_HTTP_PUSH_APPROVAL_GRANT_OFF);
 }
 
 
@@ -373,45 +324,37 @@ ngx_http_push_approval_zone_join(ngx_http_push_approval_zone_t *zone,
 {
     time_t                           now;
     ngx_int_t                        rc;
-    ngx_rbtree_key_t                 key;
-    ngx_rbtree_node_t               *node, *sentinel;
+    ngx_uint_t                       i;
+    ngx_rbtree_node_t               *node;
     ngx_http_push_approval_node_t   *n;
 
-    key = ngx_http_push_approval_key(ch->join_key);
     now = ngx_time();
+    n = NULL;
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    node = zone->sh->joins.root;
-    sentinel = zone->sh->joins.sentinel;
-    n = NULL;
+    /* stale entries (decided, expired) leave the join tree as met */
 
-    while (node != sentinel) {
-
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
+    for (i = 0; i < 8; i++) {
+        node = ngx_http_push_approval_lookup(&zone->sh->joins, ch->join_key,
+                                             NGX_HTTP_PUSH_APPROVAL_JOIN_OFF);
+        if (node == NULL) {
+            ngx_shmtx_unlock(&zone->shpool->mutex);
+            return NGX_DECLINED;
         }
 
         n = ngx_http_push_approval_join_node(node);
-        rc = ngx_memcmp(ch->join_key, n->join_key,
-                        NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
-        if (rc == 0) {
+
+        if (n->state <= NGX_HTTP_PUSH_APPROVAL_PENDING && n->expires > now) {
             break;
         }
 
+        ngx_rbtree_delete(&zone->sh->joins, &n->join);
+        n->joined = 0;
         n = NULL;
-        node = (rc < 0) ? node->left : node->right;
     }
 
     if (n == NULL) {
-        ngx_shmtx_unlock(&zone->shpool->mutex);
-        return NGX_DECLINED;
-    }
-
-    if (n->state > NGX_HTTP_PUSH_APPROVAL_PENDING || n->expires <= now) {
-        ngx_rbtree_delete(&zone->sh->joins, &n->join);
-        n->joined = 0;
         ngx_shmtx_unlock(&zone->shpool->mutex);
         return NGX_DECLINED;
     }
