@@ -28,6 +28,8 @@ static ngx_http_push_approval_node_t *ngx_http_push_approval_find(
     ngx_http_push_approval_shctx_t *sh, u_char *id);
 static ngx_http_push_approval_grant_t *ngx_http_push_approval_find_grant(
     ngx_http_push_approval_shctx_t *sh, u_char *id);
+static ngx_http_push_approval_node_t *ngx_http_push_approval_find_live(
+    ngx_http_push_approval_zone_t *zone, u_char *id);
 static void ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_node_t *node, ngx_uint_t state);
 static void ngx_http_push_approval_expire_locked(
@@ -218,6 +220,27 @@ ngx_http_push_approval_find_grant(ngx_http_push_approval_shctx_t *sh,
 }
 
 
+/* a challenge, timed out on the way if its wait is over; mutex held */
+
+static ngx_http_push_approval_node_t *
+ngx_http_push_approval_find_live(ngx_http_push_approval_zone_t *zone,
+    u_char *id)
+{
+    ngx_http_push_approval_node_t  *node;
+
+    node = ngx_http_push_approval_find(zone->sh, id);
+
+    if (node && node->state <= NGX_HTTP_PUSH_APPROVAL_PENDING
+        && node->expires <= ngx_time())
+    {
+        ngx_http_push_approval_settle(zone, node,
+                                      NGX_HTTP_PUSH_APPROVAL_TIMEOUT);
+    }
+
+    return node;
+}
+
+
 static u_char *
 ngx_http_push_approval_put(u_char *p, u_char *len, ngx_str_t *s, size_t max)
 {
@@ -376,18 +399,11 @@ ngx_http_push_approval_zone_lookup(ngx_http_push_approval_zone_t *zone,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    node = ngx_http_push_approval_find(zone->sh, id);
+    node = ngx_http_push_approval_find_live(zone, id);
 
     if (node == NULL) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
         return NGX_DECLINED;
-    }
-
-    if (node->state <= NGX_HTTP_PUSH_APPROVAL_PENDING
-        && node->expires <= ngx_time())
-    {
-        ngx_http_push_approval_settle(zone, node,
-                                      NGX_HTTP_PUSH_APPROVAL_TIMEOUT);
     }
 
     rc = ngx_http_push_approval_copy(node, ch, pool);
@@ -521,18 +537,11 @@ ngx_http_push_approval_zone_state(ngx_http_push_approval_zone_t *zone,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    node = ngx_http_push_approval_find(zone->sh, id);
+    node = ngx_http_push_approval_find_live(zone, id);
 
     if (node == NULL) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
         return NGX_DECLINED;
-    }
-
-    if (node->state <= NGX_HTTP_PUSH_APPROVAL_PENDING
-        && node->expires <= ngx_time())
-    {
-        ngx_http_push_approval_settle(zone, node,
-                                      NGX_HTTP_PUSH_APPROVAL_TIMEOUT);
     }
 
     *state = node->state;
@@ -639,19 +648,12 @@ ngx_http_push_approval_zone_decide(ngx_http_push_approval_zone_t *zone,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    node = ngx_http_push_approval_find(zone->sh, id);
+    node = ngx_http_push_approval_find_live(zone, id);
 
     if (node == NULL) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
         *result = NGX_HTTP_PUSH_APPROVAL_ST_NOT_FOUND;
         return NGX_DECLINED;
-    }
-
-    if (node->state <= NGX_HTTP_PUSH_APPROVAL_PENDING
-        && node->expires <= ngx_time())
-    {
-        ngx_http_push_approval_settle(zone, node,
-                                      NGX_HTTP_PUSH_APPROVAL_TIMEOUT);
     }
 
     /* a fast approver may answer before the notify status is in */
