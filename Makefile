@@ -87,7 +87,7 @@ $(DEB_DIR)/objs/Makefile: $(DEB_DIR)/configure $(FILELIST) $(MODULE_DIR)/config
 
 $(BUILD)/$(MOD).so: $(DEB_DIR)/objs/Makefile $(SRCS) $(HDRS)
 	$(MAKE) -C $(DEB_DIR) -f objs/Makefile modules
-	cp -f $(DEB_DIR)/objs/$(MOD).so $@
+	cp -f $(DEB_DIR)/objs/$(MOD).so $@.tmp && mv -f $@.tmp $@
 
 # --- nginx 1.26.3 with the module ---------------------------------------------
 N126_VER   := 1.26.3
@@ -116,8 +116,10 @@ $(N126_SRC)/objs/Makefile: $(N126_SRC)/configure $(FILELIST) $(MODULE_DIR)/confi
 $(N126_OUT)/.built: $(N126_SRC)/objs/Makefile $(SRCS) $(HDRS)
 	$(MAKE) -C $(N126_SRC) -f objs/Makefile $(sub_jobs)
 	mkdir -p $(N126_OUT)/logs $(N126_OUT)/conf
-	cp -f $(N126_SRC)/objs/nginx $(N126_OUT)/nginx
-	cp -f $(N126_SRC)/objs/$(MOD).so $(N126_OUT)/$(MOD).so
+	cp -f $(N126_SRC)/objs/nginx $(N126_OUT)/nginx.tmp
+	mv -f $(N126_OUT)/nginx.tmp $(N126_OUT)/nginx
+	cp -f $(N126_SRC)/objs/$(MOD).so $(N126_OUT)/$(MOD).so.tmp
+	mv -f $(N126_OUT)/$(MOD).so.tmp $(N126_OUT)/$(MOD).so
 	touch $@
 
 # --- tests ---------------------------------------------------------------------

@@ -730,7 +730,12 @@ ngx_http_push_approval_wait_url(ngx_http_request_t *r,
 
     ngx_str_null(&sig);
 
+    /* "//host/..." would not verify as a path on this server: no r= */
+
     if (back && r->unparsed_uri.len <= 2048
+        && !(r->unparsed_uri.len > 1
+             && (r->unparsed_uri.data[1] == '/'
+                 || r->unparsed_uri.data[1] == '\\'))
         && ngx_http_push_approval_sign_path(&pmcf->keyring->keys[0], ch->id,
                                             &r->unparsed_uri, r->pool, &sig)
            != NGX_OK)

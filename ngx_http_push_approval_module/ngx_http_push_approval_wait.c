@@ -235,7 +235,9 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
                            : (ch->uri.len && ch->uri.len
                                              < NGX_HTTP_PUSH_APPROVAL_URI_MAX
                               && ch->uri.data[0] == '/'
-                              && (ch->uri.len == 1 || ch->uri.data[1] != '/'))
+                              && (ch->uri.len == 1
+                                  || (ch->uri.data[1] != '/'
+                                      && ch->uri.data[1] != '\\')))
                              ? &ch->uri : &ch->scope;
 
     location = ngx_list_push(&r->headers_out.headers);
