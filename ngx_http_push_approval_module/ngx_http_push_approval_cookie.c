@@ -23,29 +23,11 @@
      + 5 * NGX_HTTP_PUSH_APPROVAL_HASH_BYTES)
 
 
-typedef struct {
-    u_char        *kid;
-    size_t         kid_len;
-    u_char        *id;
-    time_t         expires;
-    uint32_t       methods;
-    ngx_uint_t     bind;
-    u_char        *user;
-    u_char        *server;
-    u_char        *scope;
-    u_char        *ip;
-    u_char        *agent;
-    u_char        *mac;
-    u_char        *signed_end;
-    u_char        *start;
-} ngx_http_push_approval_cookie_t;
 
 
 static ngx_uint_t ngx_http_push_approval_verify(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *value,
     ngx_http_push_approval_ctx_t *ctx);
-static ngx_int_t ngx_http_push_approval_parse_cookie(u_char *p, size_t len,
-    ngx_http_push_approval_cookie_t *ck);
 static ngx_http_push_approval_key_t *ngx_http_push_approval_find_key(
     ngx_http_push_approval_keyring_t *ring, u_char *kid, size_t len);
 
@@ -274,7 +256,9 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
 }
 
 
-static ngx_int_t
+/* a decoded cookie value into its fields; pure, so that it can be fuzzed */
+
+ngx_int_t
 ngx_http_push_approval_parse_cookie(u_char *p, size_t len,
     ngx_http_push_approval_cookie_t *ck)
 {

@@ -18,11 +18,8 @@
 #define NGX_HTTP_PUSH_APPROVAL_SECRET_FILE_MAX  8192
 
 
-static ngx_int_t ngx_http_push_approval_parse_key_line(ngx_conf_t *cf,
-    ngx_str_t *path, ngx_uint_t n, u_char *p, u_char *last,
+static ngx_int_t ngx_http_push_approval_derive(u_char *ikm, size_t len,
     ngx_http_push_approval_key_t *key);
-static ngx_int_t ngx_http_push_approval_derive(ngx_conf_t *cf, u_char *ikm,
-    size_t len, ngx_http_push_approval_key_t *key);
 static ngx_int_t ngx_http_push_approval_hkdf(u_char *ikm, size_t len,
     const char *label, u_char *out);
 static ngx_int_t ngx_http_push_approval_read_secret(ngx_conf_t *cf,
@@ -34,6 +31,7 @@ ngx_http_push_approval_load_keys(ngx_conf_t *cf, ngx_str_t *path)
 {
     u_char                            *p, *last, *eol;
     ngx_str_t                          content;
+    const char                        *err;
     ngx_uint_t                         line;
     ngx_http_push_approval_keyring_t  *ring;
 
@@ -66,10 +64,13 @@ ngx_http_push_approval_load_keys(ngx_conf_t *cf, ngx_str_t *path)
             goto failed;
         }
 
-        if (ngx_http_push_approval_parse_key_line(cf, path, line, p, eol,
-                                                  &ring->keys[ring->nkeys])
+        if (ngx_http_push_approval_parse_key(p, eol, &ring->keys[ring->nkeys],
+                                             &err)
             != NGX_OK)
         {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "line %ui of secret file \"%V\" %s",
+                               line, path, err);
             goto failed;
         }
 
@@ -160,9 +161,14 @@ failed:
 }
 
 
-static ngx_int_t
-ngx_http_push_approval_parse_key_line(ngx_conf_t *cf, ngx_str_t *path,
-    ngx_uint_t n, u_char *p, u_char *last, ngx_http_push_approval_key_t *key)
+/*
+ * One line of the secret file, "KID BASE64", into derived keys.  Pure, so
+ * that it can be fuzzed: on error *err says why, for the caller to log.
+ */
+
+ngx_int_t
+ngx_http_push_approval_parse_key(u_char *p, u_char *last,
+    ngx_http_push_approval_key_t *key, const char **err)
 {
     u_char     *sp, buf[NGX_HTTP_PUSH_APPROVAL_KEY_MAX * 2];
     ngx_int_t   rc;
@@ -176,11 +182,8 @@ ngx_http_push_approval_parse_key_line(ngx_conf_t *cf, ngx_str_t *path,
     if (sp == NULL || sp == p
         || (size_t) (sp - p) > NGX_HTTP_PUSH_APPROVAL_KID_MAX)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "malformed line %ui in secret file \"%V\", "
-                           "expected \"KID BASE64\" with a key id of "
-                           "1 to %d characters", n, path,
-                           NGX_HTTP_PUSH_APPROVAL_KID_MAX);
+        *err = "is malformed, expected \"KID BASE64\" with a key id of "
+               "1 to 16 characters";
         return NGX_ERROR;
     }
 
@@ -191,10 +194,8 @@ ngx_http_push_approval_parse_key_line(ngx_conf_t *cf, ngx_str_t *path,
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
               || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
         {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "malformed key id on line %ui of secret file "
-                               "\"%V\", use letters, digits, \"-\" and \"_\"",
-                               n, path);
+            *err = "has a malformed key id, use letters, digits, "
+                   "\"-\" and \"_\"";
             return NGX_ERROR;
         }
     }
@@ -202,8 +203,10 @@ ngx_http_push_approval_parse_key_line(ngx_conf_t *cf, ngx_str_t *path,
     b64.data = sp + 1;
     b64.len = last - b64.data;
 
+    *err = "has a malformed base64 key";
+
     if (b64.len == 0 || b64.len > sizeof(buf) * 4 / 3) {
-        goto bad_key;
+        return NGX_ERROR;
     }
 
     raw.data = buf;
@@ -213,37 +216,28 @@ ngx_http_push_approval_parse_key_line(ngx_conf_t *cf, ngx_str_t *path,
     }
 
     if (rc != NGX_OK) {
-        goto bad_key;
+        return NGX_ERROR;
     }
 
     if (raw.len < NGX_HTTP_PUSH_APPROVAL_KEY_MIN
         || raw.len > NGX_HTTP_PUSH_APPROVAL_KEY_MAX)
     {
         ngx_explicit_memzero(buf, sizeof(buf));
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key on line %ui of secret file \"%V\" has %uz "
-                           "bytes, it must have %d to %d",
-                           n, path, raw.len, NGX_HTTP_PUSH_APPROVAL_KEY_MIN,
-                           NGX_HTTP_PUSH_APPROVAL_KEY_MAX);
+        *err = "has a key that is not 32 to 64 bytes long";
         return NGX_ERROR;
     }
 
-    rc = ngx_http_push_approval_derive(cf, raw.data, raw.len, key);
+    rc = ngx_http_push_approval_derive(raw.data, raw.len, key);
     ngx_explicit_memzero(buf, sizeof(buf));
 
+    *err = "HKDF failed";
+
     return rc;
-
-bad_key:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "malformed base64 key on line %ui of secret file "
-                       "\"%V\"", n, path);
-    return NGX_ERROR;
 }
 
 
 static ngx_int_t
-ngx_http_push_approval_derive(ngx_conf_t *cf, u_char *ikm, size_t len,
+ngx_http_push_approval_derive(u_char *ikm, size_t len,
     ngx_http_push_approval_key_t *key)
 {
     if (ngx_http_push_approval_hkdf(ikm, len, "pa cookie v1", key->cookie)
@@ -259,7 +253,6 @@ ngx_http_push_approval_derive(ngx_conf_t *cf, u_char *ikm, size_t len,
         || ngx_http_push_approval_hkdf(ikm, len, "pa code v1", key->code)
            != NGX_OK)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "HKDF failed");
         return NGX_ERROR;
     }
 

@@ -298,6 +298,26 @@ typedef struct {
 } ngx_http_push_approval_challenge_t;
 
 
+/* the fields of a decoded approval cookie, pointing into it */
+
+typedef struct {
+    u_char        *kid;
+    size_t         kid_len;
+    u_char        *id;
+    time_t         expires;
+    uint32_t       methods;
+    ngx_uint_t     bind;
+    u_char        *user;
+    u_char        *server;
+    u_char        *scope;
+    u_char        *ip;
+    u_char        *agent;
+    u_char        *mac;
+    u_char        *signed_end;
+    u_char        *start;
+} ngx_http_push_approval_cookie_t;
+
+
 /* configuration */
 
 typedef struct {
@@ -405,6 +425,8 @@ ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
 /* keys.c */
 ngx_http_push_approval_keyring_t *ngx_http_push_approval_load_keys(
     ngx_conf_t *cf, ngx_str_t *path);
+ngx_int_t ngx_http_push_approval_parse_key(u_char *p, u_char *last,
+    ngx_http_push_approval_key_t *key, const char **err);
 ngx_int_t ngx_http_push_approval_random(u_char *buf, size_t len);
 ngx_int_t ngx_http_push_approval_random_code(u_char *buf, ngx_uint_t digits);
 void ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts,
@@ -437,6 +459,8 @@ ngx_int_t ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
 ngx_int_t ngx_http_push_approval_cookie_name(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *server,
     ngx_str_t *name);
+ngx_int_t ngx_http_push_approval_parse_cookie(u_char *p, size_t len,
+    ngx_http_push_approval_cookie_t *ck);
 ngx_uint_t ngx_http_push_approval_cookie_flags(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf);
 void ngx_http_push_approval_server_name(ngx_http_request_t *r,
