@@ -25,6 +25,8 @@ static ngx_int_t ngx_http_push_approval_decide(ngx_http_request_t *r,
     ngx_http_push_approval_approve_t *ap);
 static ngx_int_t ngx_http_push_approval_read_form(ngx_http_request_t *r,
     ngx_str_t *body);
+static ngx_int_t ngx_http_push_approval_separate(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_str_t *identity);
 
 
 ngx_int_t
@@ -301,6 +303,14 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ap->ch->separate) {
+        rc = ngx_http_push_approval_separate(r, ap->ch, &identity);
+        if (rc != NGX_OK) {
+            return ngx_http_push_approval_send_result(r, NGX_HTTP_FORBIDDEN,
+                                                      rc, &ap->ch->id_text);
+        }
+    }
+
     if (identity.len == 0) {
         identity = ap->ch->approver;
 
@@ -339,6 +349,35 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
 
     return ngx_http_push_approval_send_result(r, status, result,
                                               &ap->ch->id_text);
+}
+
+
+/*
+ * Four eyes: the decision needs an approver identity, and not the
+ * requester's.  NGX_OK, or the status (ST_*) that refuses it.
+ */
+
+static ngx_int_t
+ngx_http_push_approval_separate(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_str_t *identity)
+{
+    u_char                               h[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    if (identity->len == 0) {
+        return NGX_HTTP_PUSH_APPROVAL_ST_IDENTITY_REQUIRED;
+    }
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+
+    ngx_http_push_approval_hash_field(pmcf->keyring->keys[0].user, "user",
+                                      identity, h);
+
+    if (ngx_http_push_approval_mac_equal(h, ch->user_hash, sizeof(h))) {
+        return NGX_HTTP_PUSH_APPROVAL_ST_SELF_APPROVAL;
+    }
+
+    return NGX_OK;
 }
 
 

@@ -170,6 +170,7 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
 {
     ngx_int_t                            rc;
     ngx_str_t                            user;
+    ngx_uint_t                           status;
     ngx_http_push_approval_challenge_t  *ch;
 
     if (ngx_http_complex_value(r, plcf->user, &user) != NGX_OK) {
@@ -189,6 +190,14 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
 
     r->read_event_handler = ngx_http_test_reading;
 
+    if (ngx_http_push_approval_limit(ctx->zone, plcf, ch->user_hash, 0,
+                                     &status, &ctx->retry)
+        == NGX_DECLINED)
+    {
+        ctx->challenge = NULL;
+        return ngx_http_push_approval_answer(r, ctx, status);
+    }
+
     if (ch->joinable) {
         rc = ngx_http_push_approval_zone_join(ctx->zone, ch, r->pool);
 
@@ -204,7 +213,17 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
         }
     }
 
-    rc = ngx_http_push_approval_zone_create(ctx->zone, ch);
+    rc = ngx_http_push_approval_limit(ctx->zone, plcf, ch->user_hash, 1,
+                                      &status, &ctx->retry);
+
+    if (rc == NGX_DECLINED) {
+        ctx->challenge = NULL;
+        return ngx_http_push_approval_answer(r, ctx, status);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_push_approval_zone_create(ctx->zone, ch);
+    }
 
     if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -315,6 +334,7 @@ ngx_http_push_approval_fill(ngx_http_request_t *r,
     ch->ttl = plcf->ttl;
     ch->methods = (uint32_t) plcf->methods;
     ch->bind = plcf->bind;
+    ch->separate = plcf->separate;
     ch->created = ngx_time();
     ch->expires = ch->created + plcf->wait;
     ch->state = NGX_HTTP_PUSH_APPROVAL_NOTIFYING;
@@ -618,7 +638,7 @@ ngx_http_push_approval_answer(ngx_http_request_t *r,
     r->read_event_handler = ngx_http_block_reading;
 
     ngx_http_finalize_request(r,
-        ngx_http_push_approval_send_status(r, status, id, 0));
+        ngx_http_push_approval_send_status(r, status, id, ctx->retry));
 
     return NGX_DONE;
 }

@@ -46,6 +46,8 @@ static char *ngx_http_push_approval_endpoint(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_metrics(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_push_approval_rate(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_push_approval_check_ttl(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_push_approval_check_wait(ngx_conf_t *cf, void *post,
@@ -190,6 +192,27 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
       ngx_http_push_approval_cookie,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("push_approval_prompt_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_push_approval_rate,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, prompt_n),
+      NULL },
+
+    { ngx_string("push_approval_lockout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_push_approval_rate,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, lockout_n),
+      NULL },
+
+    { ngx_string("push_approval_separate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, separate),
       NULL },
 
     { ngx_string("push_approval_endpoint"),
@@ -504,6 +527,11 @@ ngx_http_push_approval_create_loc_conf(ngx_conf_t *cf)
     conf->cookie_secure = NGX_CONF_UNSET_UINT;
     conf->cookie_samesite_lax = NGX_CONF_UNSET_UINT;
     conf->metrics = NGX_CONF_UNSET;
+    conf->prompt_n = NGX_CONF_UNSET_UINT;
+    conf->prompt_period = NGX_CONF_UNSET;
+    conf->lockout_n = NGX_CONF_UNSET_UINT;
+    conf->lockout_period = NGX_CONF_UNSET;
+    conf->separate = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -541,6 +569,27 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_uint_value(conf->cookie_samesite_lax,
                               prev->cookie_samesite_lax, 0);
     ngx_conf_merge_value(conf->metrics, prev->metrics, 0);
+    ngx_conf_merge_value(conf->separate, prev->separate, 0);
+
+    if (conf->prompt_n == NGX_CONF_UNSET_UINT) {
+        conf->prompt_n = prev->prompt_n;
+        conf->prompt_period = prev->prompt_period;
+    }
+
+    if (conf->prompt_n == NGX_CONF_UNSET_UINT) {
+        conf->prompt_n = 5;
+        conf->prompt_period = 10 * 60;
+    }
+
+    if (conf->lockout_n == NGX_CONF_UNSET_UINT) {
+        conf->lockout_n = prev->lockout_n;
+        conf->lockout_period = prev->lockout_period;
+    }
+
+    if (conf->lockout_n == NGX_CONF_UNSET_UINT) {
+        conf->lockout_n = 3;
+        conf->lockout_period = 15 * 60;
+    }
 
     if (conf->file == NULL) {
         conf->file = prev->file;
@@ -1224,6 +1273,61 @@ ngx_http_push_approval_check_digits(ngx_conf_t *cf, void *post, void *data)
     if (*np != 0 && (*np < 6 || *np > 8)) {
         return "must be 0 (off) or 6 to 8";
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* "N PERIOD": prompt_limit (N up to 64) and lockout (N up to 16) */
+
+static char *
+ngx_http_push_approval_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_push_approval_loc_conf_t  *plcf = conf;
+
+    time_t      *period, sec;
+    ngx_int_t    n;
+    ngx_str_t   *value;
+    ngx_uint_t  *np, max;
+
+    if (cmd->offset == offsetof(ngx_http_push_approval_loc_conf_t, prompt_n))
+    {
+        np = &plcf->prompt_n;
+        period = &plcf->prompt_period;
+        max = NGX_HTTP_PUSH_APPROVAL_PROMPTS_MAX;
+
+    } else {
+        np = &plcf->lockout_n;
+        period = &plcf->lockout_period;
+        max = NGX_HTTP_PUSH_APPROVAL_FAILS_MAX;
+    }
+
+    if (*np != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n == NGX_ERROR || n < 1 || (ngx_uint_t) n > max) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid number \"%V\", it must be 1 to %ui",
+                           &value[1], max);
+        return NGX_CONF_ERROR;
+    }
+
+    sec = ngx_parse_time(&value[2], 1);
+
+    if (sec == (time_t) NGX_ERROR || sec <= 0 || sec > 24 * 60 * 60) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid period \"%V\", it must be more than 0 "
+                           "and at most 24h", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    *np = (ngx_uint_t) n;
+    *period = sec;
 
     return NGX_CONF_OK;
 }

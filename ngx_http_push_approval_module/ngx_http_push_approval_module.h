@@ -41,6 +41,8 @@
 #define NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS   128
 #define NGX_HTTP_PUSH_APPROVAL_MAX_CODE_TRIES 3
 #define NGX_HTTP_PUSH_APPROVAL_FORM_MAX      1024
+#define NGX_HTTP_PUSH_APPROVAL_PROMPTS_MAX   64     /* prompt_limit's N */
+#define NGX_HTTP_PUSH_APPROVAL_FAILS_MAX     16     /* lockout's N */
 
 /* context field limits, in bytes, after escaping of control characters */
 #define NGX_HTTP_PUSH_APPROVAL_USER_MAX      64
@@ -204,6 +206,7 @@ typedef struct {
     unsigned                      joinable:1;
     unsigned                      joined:1;     /* in the join tree */
     unsigned                      redeemed:1;
+    unsigned                      separate:1;
     unsigned                      bind:2;
     /* lengths of the strings in data[], in this order */
     u_char                        user_len;
@@ -220,6 +223,23 @@ typedef struct {
     uint8_t                       cookie_flags;
     u_char                        data[1];
 } ngx_http_push_approval_node_t;
+
+
+/* a user's recent challenges and failures, for limits and lockouts */
+typedef struct {
+    ngx_rbtree_node_t             node;
+    ngx_queue_t                   queue;        /* by last activity */
+    u_char                        user_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    time_t                        keep;         /* may go after this */
+    time_t                        period;       /* longest period seen */
+    time_t                        reported;     /* last report */
+    uint32_t                      prompts[NGX_HTTP_PUSH_APPROVAL_PROMPTS_MAX];
+    uint32_t                      fails[NGX_HTTP_PUSH_APPROVAL_FAILS_MAX];
+    uint8_t                       nprompts;
+    uint8_t                       prompt_next;
+    uint8_t                       nfails;
+    uint8_t                       fail_next;
+} ngx_http_push_approval_user_t;
 
 
 /* an issued approval, kept compactly until its cookies expire */
@@ -243,6 +263,9 @@ typedef struct {
     ngx_rbtree_t                  grants;
     ngx_rbtree_node_t             grants_sentinel;
     ngx_queue_t                   grant_queue;
+    ngx_rbtree_t                  users;
+    ngx_rbtree_node_t             users_sentinel;
+    ngx_queue_t                   user_queue;
 
     ngx_atomic_uint_t             decisions;    /* bumped on each decision */
     ngx_atomic_uint_t             created;
@@ -295,6 +318,7 @@ typedef struct {
     unsigned                      code_required:1;
     unsigned                      joinable:1;
     unsigned                      redeemed:1;
+    unsigned                      separate:1;
 } ngx_http_push_approval_challenge_t;
 
 
@@ -348,6 +372,11 @@ typedef struct {
     ngx_str_t                     cookie_name;  /* empty: derived */
     ngx_uint_t                    cookie_secure;
     ngx_uint_t                    cookie_samesite_lax;
+    ngx_uint_t                    prompt_n;
+    time_t                        prompt_period;
+    ngx_uint_t                    lockout_n;
+    time_t                        lockout_period;
+    ngx_flag_t                    separate;
 
     ngx_uint_t                    endpoint;     /* EP_* of this location */
     ngx_str_t                     endpoint_prefix;
@@ -403,6 +432,7 @@ struct ngx_http_push_approval_ctx_s {
     ngx_event_t                   wake;         /* posted on a decision */
     ngx_http_push_approval_wake_pt  on_wake;
     ngx_str_t                     redirect;     /* wait endpoint: r= */
+    time_t                        retry;        /* Retry-After of a 429 */
 
     /* the notify subrequest */
     ngx_int_t                     notify_status;
@@ -469,8 +499,18 @@ void ngx_http_push_approval_client_hashes(ngx_http_request_t *r, u_char *key,
     u_char *ip, u_char *agent);
 
 /* zone.c */
+#define ngx_http_push_approval_key(id)                                        \
+    (((ngx_rbtree_key_t) (id)[0] << 24) | ((id)[1] << 16) | ((id)[2] << 8)     \
+     | (id)[3])
+
 ngx_int_t ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+void ngx_http_push_approval_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel, ptrdiff_t off);
+ngx_rbtree_node_t *ngx_http_push_approval_lookup(ngx_rbtree_t *tree,
+    u_char *key, ptrdiff_t off);
+void ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
+    ngx_uint_t n);
 ngx_int_t ngx_http_push_approval_zone_create(
     ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_challenge_t *ch);
 ngx_int_t ngx_http_push_approval_zone_join(ngx_http_push_approval_zone_t *zone,
@@ -503,6 +543,18 @@ ngx_uint_t ngx_http_push_approval_zone_workers(
     ngx_http_push_approval_zone_t *zone, ngx_pid_t *pids);
 void ngx_http_push_approval_zone_stats(ngx_http_push_approval_zone_t *zone,
     ngx_uint_t *pending, size_t *bytes);
+
+/* limit.c */
+void ngx_http_push_approval_user_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+ngx_int_t ngx_http_push_approval_limit(ngx_http_push_approval_zone_t *zone,
+    ngx_http_push_approval_loc_conf_t *plcf, u_char *user_hash,
+    ngx_uint_t create, ngx_uint_t *status, time_t *retry);
+void ngx_http_push_approval_limit_failure_locked(
+    ngx_http_push_approval_zone_t *zone, u_char *user_hash,
+    ngx_uint_t reported);
+void ngx_http_push_approval_limit_expire_locked(
+    ngx_http_push_approval_zone_t *zone, ngx_uint_t n);
 
 /* wake.c */
 ngx_int_t ngx_http_push_approval_wake_init(ngx_cycle_t *cycle);

@@ -9,10 +9,6 @@
 #include "ngx_http_push_approval_module.h"
 
 
-#define ngx_http_push_approval_key(id)                                        \
-    (((ngx_rbtree_key_t) (id)[0] << 24) | ((id)[1] << 16) | ((id)[2] << 8)     \
-     | (id)[3])
-
 #define ngx_http_push_approval_join_node(n)                                   \
     ((ngx_http_push_approval_node_t *)                                        \
      ((u_char *) (n) - offsetof(ngx_http_push_approval_node_t, join)))
@@ -32,8 +28,6 @@ static ngx_http_push_approval_node_t *ngx_http_push_approval_find_live(
     ngx_http_push_approval_zone_t *zone, u_char *id);
 static void ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_node_t *node, ngx_uint_t state);
-static void ngx_http_push_approval_expire_locked(
-    ngx_http_push_approval_zone_t *zone, ngx_uint_t n);
 static ngx_int_t ngx_http_push_approval_copy(
     ngx_http_push_approval_node_t *node,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
@@ -77,8 +71,11 @@ ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     ngx_http_push_approval_join_insert);
     ngx_rbtree_init(&sh->grants, &sh->grants_sentinel,
                     ngx_http_push_approval_grant_insert);
+    ngx_rbtree_init(&sh->users, &sh->users_sentinel,
+                    ngx_http_push_approval_user_insert);
     ngx_queue_init(&sh->challenge_queue);
     ngx_queue_init(&sh->grant_queue);
+    ngx_queue_init(&sh->user_queue);
 
     len = sizeof(" in push_approval zone \"\"") + shm_zone->shm.name.len;
 
@@ -110,7 +107,7 @@ ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     offsetof(ngx_http_push_approval_grant_t, id)
 
 
-static void
+void
 ngx_http_push_approval_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel, ptrdiff_t off)
 {
@@ -169,7 +166,7 @@ ngx_http_push_approval_grant_insert(ngx_rbtree_node_t *temp,
 }
 
 
-static ngx_rbtree_node_t *
+ngx_rbtree_node_t *
 ngx_http_push_approval_lookup(ngx_rbtree_t *tree, u_char *key, ptrdiff_t off)
 {
     ngx_int_t           rc;
@@ -305,6 +302,7 @@ ngx_http_push_approval_zone_create(ngx_http_push_approval_zone_t *zone,
     node->answer = (uint8_t) ch->answer;
     node->code_required = ch->code_required;
     node->joinable = ch->joinable;
+    node->separate = ch->separate;
     node->bind = ch->bind;
     node->cookie_flags = (uint8_t) ch->cookie_flags;
 
@@ -459,6 +457,7 @@ ngx_http_push_approval_copy(ngx_http_push_approval_node_t *node,
     ch->code_required = node->code_required;
     ch->joinable = node->joinable;
     ch->redeemed = node->redeemed;
+    ch->separate = node->separate;
     ch->bind = node->bind;
     ch->cookie_flags = node->cookie_flags;
 
@@ -705,6 +704,11 @@ ngx_http_push_approval_zone_decide(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_settle(zone, node, decision);
     zone->sh->decisions++;
 
+    if (decision != NGX_HTTP_PUSH_APPROVAL_APPROVED) {
+        ngx_http_push_approval_limit_failure_locked(zone, node->user_hash,
+                          decision == NGX_HTTP_PUSH_APPROVAL_REPORTED);
+    }
+
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
     switch (decision) {
@@ -866,7 +870,7 @@ ngx_http_push_approval_zone_expire(ngx_http_push_approval_zone_t *zone,
 
 /* frees at most n challenges past their purge time, and n old grants */
 
-static void
+void
 ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
     ngx_uint_t n)
 {
@@ -897,6 +901,8 @@ ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
         ngx_rbtree_delete(&sh->challenges, &node->node);
         ngx_slab_free_locked(zone->shpool, node);
     }
+
+    ngx_http_push_approval_limit_expire_locked(zone, n);
 
     for (i = 0; i < n && !ngx_queue_empty(&sh->grant_queue); i++) {
         q = ngx_queue_last(&sh->grant_queue);

@@ -20,7 +20,7 @@ my $t = PA::Test->new(workers => 2);
 $t->write_file('html/admin/index.html', "admin\n");
 
 # wait 2s: expiry is kept in whole seconds, so the effective wait is 1-2 s
-$t->start(PA::Std::conf(locations => <<'EOF'));
+$t->start(PA::Std::conf(http => $PA::Std::LOOSE, locations => <<'EOF'));
         location /admin/ {
             %%STD%% push_approval_approver ops;
             push_approval_wait 2s;

@@ -21,6 +21,10 @@ our $LOG_FORMAT = q{log_format pa '$pid $status $request_method $uri }
     . q{st=$push_approval_status rs=$push_approval_reason }
     . q{ap=$push_approval_approval';};
 
+# limits loose enough for tests that make many challenges for one user
+# (interface.md §2 defaults: 5 challenges per 10m, lockout after 3 failures)
+our $LOOSE = 'push_approval_prompt_limit 64 1s; push_approval_lockout 16 1s;';
+
 our $STD = 'push_approval zone=pa; push_approval_user $arg_u; '
     . 'push_approval_notify /_pa/notify;';
 

@@ -1,0 +1,259 @@
+
+/*
+ * Per-user limits against prompt bombing and fatigue (MITRE ATT&CK T1621,
+ * NIST SP 800-63B-4 §3.1.3): at most N challenges in any period, and a
+ * lockout after N failed challenges or one report.  A record per user (by
+ * keyed hash) lives in the zone; a new challenge never resets a count.
+ */
+
+
+#include "ngx_http_push_approval_module.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_USER_OFF                                       \
+    offsetof(ngx_http_push_approval_user_t, user_hash)
+
+
+static ngx_http_push_approval_user_t *ngx_http_push_approval_user_find(
+    ngx_http_push_approval_zone_t *zone, u_char *user_hash);
+static ngx_http_push_approval_user_t *ngx_http_push_approval_user_get(
+    ngx_http_push_approval_zone_t *zone, u_char *user_hash);
+static time_t ngx_http_push_approval_locked_until(
+    ngx_http_push_approval_user_t *u, ngx_http_push_approval_loc_conf_t *plcf);
+
+
+void
+ngx_http_push_approval_user_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_http_push_approval_insert(temp, node, sentinel,
+                                  NGX_HTTP_PUSH_APPROVAL_USER_OFF);
+}
+
+
+static ngx_http_push_approval_user_t *
+ngx_http_push_approval_user_find(ngx_http_push_approval_zone_t *zone,
+    u_char *user_hash)
+{
+    return (ngx_http_push_approval_user_t *)
+               ngx_http_push_approval_lookup(&zone->sh->users, user_hash,
+                                             NGX_HTTP_PUSH_APPROVAL_USER_OFF);
+}
+
+
+/* the user's record, created if need be; mutex held */
+
+static ngx_http_push_approval_user_t *
+ngx_http_push_approval_user_get(ngx_http_push_approval_zone_t *zone,
+    u_char *user_hash)
+{
+    ngx_http_push_approval_user_t  *u;
+
+    u = ngx_http_push_approval_user_find(zone, user_hash);
+    if (u) {
+        return u;
+    }
+
+    u = ngx_slab_calloc_locked(zone->shpool,
+                               sizeof(ngx_http_push_approval_user_t));
+    if (u == NULL) {
+        ngx_http_push_approval_expire_locked(zone, 16);
+        u = ngx_slab_calloc_locked(zone->shpool,
+                                   sizeof(ngx_http_push_approval_user_t));
+        if (u == NULL) {
+            return NULL;
+        }
+    }
+
+    ngx_memcpy(u->user_hash, user_hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+    u->node.key = ngx_http_push_approval_key(user_hash);
+    ngx_rbtree_insert(&zone->sh->users, &u->node);
+    ngx_queue_insert_head(&zone->sh->user_queue, &u->queue);
+
+    return u;
+}
+
+
+/* when the user's lockout ends, or 0 */
+
+static time_t
+ngx_http_push_approval_locked_until(ngx_http_push_approval_user_t *u,
+    ngx_http_push_approval_loc_conf_t *plcf)
+{
+    time_t      until, last, first;
+    ngx_uint_t  n;
+
+    until = 0;
+
+    if (u->reported) {
+        until = u->reported + plcf->lockout_period;
+    }
+
+    n = plcf->lockout_n;
+
+    if (u->nfails >= n) {
+        /* the last n failures, all within one period */
+        last = u->fails[(u->fail_next + NGX_HTTP_PUSH_APPROVAL_FAILS_MAX - 1)
+                        % NGX_HTTP_PUSH_APPROVAL_FAILS_MAX];
+        first = u->fails[(u->fail_next + NGX_HTTP_PUSH_APPROVAL_FAILS_MAX - n)
+                         % NGX_HTTP_PUSH_APPROVAL_FAILS_MAX];
+
+        if (last - first < plcf->lockout_period) {
+            until = ngx_max(until, last + plcf->lockout_period);
+        }
+    }
+
+    return until;
+}
+
+
+/*
+ * Before a challenge is created or joined.  NGX_OK: go on; NGX_DECLINED:
+ * *status is LOCKED or LIMITED and *retry the seconds to wait; NGX_ERROR:
+ * the zone is full.  A created challenge counts against the limit at once.
+ */
+
+ngx_int_t
+ngx_http_push_approval_limit(ngx_http_push_approval_zone_t *zone,
+    ngx_http_push_approval_loc_conf_t *plcf, u_char *user_hash,
+    ngx_uint_t create, ngx_uint_t *status, time_t *retry)
+{
+    time_t                          now, until, oldest, t;
+    ngx_uint_t                      i, n;
+    ngx_http_push_approval_user_t  *u;
+
+    now = ngx_time();
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    u = create ? ngx_http_push_approval_user_get(zone, user_hash)
+               : ngx_http_push_approval_user_find(zone, user_hash);
+
+    if (u == NULL) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return create ? NGX_ERROR : NGX_OK;
+    }
+
+    until = ngx_http_push_approval_locked_until(u, plcf);
+
+    if (until > now) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        *status = NGX_HTTP_PUSH_APPROVAL_ST_LOCKED;
+        *retry = until - now;
+        return NGX_DECLINED;
+    }
+
+    if (!create) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_OK;
+    }
+
+    /* challenges in the last period: the ring holds the newest ones */
+
+    n = 0;
+    oldest = now;
+
+    for (i = 0; i < u->nprompts; i++) {
+        t = u->prompts[i];
+
+        if (t > now - plcf->prompt_period) {
+            n++;
+            oldest = ngx_min(oldest, t);
+        }
+    }
+
+    if (n >= plcf->prompt_n) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        *status = NGX_HTTP_PUSH_APPROVAL_ST_LIMITED;
+        *retry = oldest + plcf->prompt_period - now;
+        return NGX_DECLINED;
+    }
+
+    u->prompts[u->prompt_next] = (uint32_t) now;
+    u->prompt_next = (u->prompt_next + 1) % NGX_HTTP_PUSH_APPROVAL_PROMPTS_MAX;
+
+    if (u->nprompts < NGX_HTTP_PUSH_APPROVAL_PROMPTS_MAX) {
+        u->nprompts++;
+    }
+
+    u->period = ngx_max(u->period,
+                        ngx_max(plcf->prompt_period, plcf->lockout_period));
+    u->keep = ngx_max(u->keep, now + u->period);
+
+    ngx_queue_remove(&u->queue);
+    ngx_queue_insert_head(&zone->sh->user_queue, &u->queue);
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/* a failed (denied) or reported challenge; mutex held */
+
+void
+ngx_http_push_approval_limit_failure_locked(
+    ngx_http_push_approval_zone_t *zone, u_char *user_hash,
+    ngx_uint_t reported)
+{
+    time_t                          now;
+    ngx_http_push_approval_user_t  *u;
+
+    u = ngx_http_push_approval_user_get(zone, user_hash);
+    if (u == NULL) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "push_approval: zone \"%V\" is full, a failure could "
+                      "not be counted", &zone->name);
+        return;
+    }
+
+    now = ngx_time();
+
+    if (reported) {
+        u->reported = now;
+    }
+
+    u->fails[u->fail_next] = (uint32_t) now;
+    u->fail_next = (u->fail_next + 1) % NGX_HTTP_PUSH_APPROVAL_FAILS_MAX;
+
+    if (u->nfails < NGX_HTTP_PUSH_APPROVAL_FAILS_MAX) {
+        u->nfails++;
+    }
+
+    if (u->period == 0) {
+        u->period = 24 * 60 * 60;
+    }
+
+    u->keep = ngx_max(u->keep, now + u->period);
+
+    ngx_queue_remove(&u->queue);
+    ngx_queue_insert_head(&zone->sh->user_queue, &u->queue);
+}
+
+
+/* frees at most n user records nobody needs any more; mutex held */
+
+void
+ngx_http_push_approval_limit_expire_locked(
+    ngx_http_push_approval_zone_t *zone, ngx_uint_t n)
+{
+    time_t                          now;
+    ngx_uint_t                      i;
+    ngx_queue_t                    *q;
+    ngx_http_push_approval_user_t  *u;
+
+    now = ngx_time();
+
+    for (i = 0; i < n && !ngx_queue_empty(&zone->sh->user_queue); i++) {
+        q = ngx_queue_last(&zone->sh->user_queue);
+        u = ngx_queue_data(q, ngx_http_push_approval_user_t, queue);
+
+        if (u->keep > now) {
+            break;
+        }
+
+        ngx_queue_remove(q);
+        ngx_rbtree_delete(&zone->sh->users, &u->node);
+        ngx_slab_free_locked(zone->shpool, u);
+    }
+}
