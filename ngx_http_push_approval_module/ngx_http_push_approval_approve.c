@@ -12,6 +12,7 @@
 typedef struct {
     u_char                               id[NGX_HTTP_PUSH_APPROVAL_ID_BYTES];
     ngx_uint_t                           kind;
+    ngx_uint_t                           bearer;
     ngx_http_push_approval_zone_t       *zone;
     ngx_http_push_approval_challenge_t  *ch;
 } ngx_http_push_approval_approve_t;
@@ -181,6 +182,7 @@ ngx_http_push_approval_parse_target(ngx_http_request_t *r,
 
         token.data = auth->value.data + sizeof("Bearer ") - 1;
         token.len = auth->value.len - (sizeof("Bearer ") - 1);
+        ap->bearer = 1;
 
     } else {
         return NGX_DECLINED;
@@ -220,11 +222,28 @@ ngx_http_push_approval_parse_target(ngx_http_request_t *r,
 static void
 ngx_http_push_approval_approve_body(ngx_http_request_t *r)
 {
-    ngx_http_push_approval_ctx_t  *ctx;
+    ngx_str_t                          any;
+    ngx_http_push_approval_ctx_t      *ctx;
+    ngx_http_push_approval_approve_t  *ap;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+    ap = ctx->data;
 
-    ngx_http_finalize_request(r, ngx_http_push_approval_decide(r, ctx->data));
+    /* a phone's one-tap button (ntfy's web app uses fetch): no cookies */
+
+    if (ap->bearer) {
+        ngx_str_set(&any, "*");
+
+        if (ngx_http_push_approval_add_header(r, "Access-Control-Allow-Origin",
+                                              &any)
+            != NGX_OK)
+        {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+    }
+
+    ngx_http_finalize_request(r, ngx_http_push_approval_decide(r, ap));
 }
 
 

@@ -38,8 +38,18 @@ static ngx_int_t ngx_http_push_approval_json(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *url, ngx_str_t *out);
 static ngx_int_t ngx_http_push_approval_ntfy_json(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *url, ngx_str_t *out);
+static u_char *ngx_http_push_approval_ntfy_action(ngx_http_request_t *r,
+    u_char *p, ngx_http_push_approval_challenge_t *ch, ngx_str_t *base,
+    const char *label, ngx_uint_t kind, const char *decision);
 static ngx_int_t ngx_http_push_approval_message(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *out);
+
+
+/* the rest of an ntfy "http" action: the phone posts the decision */
+#define NGX_HTTP_PUSH_APPROVAL_NTFY_HTTP                                      \
+    "\",\"method\":\"POST\",\"headers\":{\"Authorization\":\"Bearer %*s\","   \
+    "\"Content-Type\":\"application/x-www-form-urlencoded\"},"                \
+    "\"body\":\"decision=%s\",\"clear\":true}"
 
 
 static ngx_http_variable_t  ngx_http_push_approval_vars[] = {
@@ -503,11 +513,16 @@ ngx_http_push_approval_ntfy_json(ngx_http_request_t *r,
 {
     u_char     *p;
     size_t      len;
-    ngx_str_t   msg;
+    ngx_str_t   msg, base;
 
     if (ngx_http_push_approval_message(r, ch, &msg) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    /* the decision URL of the Bearer form: the approve URL without ".token" */
+
+    base.data = url->data;
+    base.len = url->len - 1 - NGX_HTTP_PUSH_APPROVAL_TOKEN_LEN;
 
     len = sizeof("{\"topic\":\"\",\"title\":\"Approval requested\","
                  "\"message\":\"\",\"priority\":4,\"tags\":[\"lock\"],"
@@ -515,7 +530,12 @@ ngx_http_push_approval_ntfy_json(ngx_http_request_t *r,
                  "\"label\":\"Review\",\"url\":\"\",\"clear\":true}]}")
           + ngx_http_push_approval_json_len(&ch->approver)
           + ngx_http_push_approval_json_len(&msg)
-          + 2 * ngx_http_push_approval_json_len(url);
+          + 2 * ngx_http_push_approval_json_len(url)
+          + 2 * (sizeof(",{\"action\":\"http\",\"label\":\"Approve\","
+                        "\"url\":\"") - 1
+                 + ngx_http_push_approval_json_len(&base)
+                 + sizeof(NGX_HTTP_PUSH_APPROVAL_NTFY_HTTP) - 1
+                 + NGX_HTTP_PUSH_APPROVAL_TOKEN_LEN + sizeof("approve") - 1);
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -537,11 +557,48 @@ ngx_http_push_approval_ntfy_json(ngx_http_request_t *r,
                    sizeof(",\"actions\":[{\"action\":\"view\","
                           "\"label\":\"Review\",") - 1);
     ngx_http_push_approval_json_str(p, "url", url);
-    p = ngx_cpymem(p, ",\"clear\":true}]}", sizeof(",\"clear\":true}]}") - 1);
+    p = ngx_cpymem(p, ",\"clear\":true}", sizeof(",\"clear\":true}") - 1);
+
+    /* one-tap buttons: Approve only where no code is typed (§5.2) */
+
+    if (!ch->code_required) {
+        p = ngx_http_push_approval_ntfy_action(r, p, ch, &base, "Approve",
+                  NGX_HTTP_PUSH_APPROVAL_TOKEN_TAP_APPROVE, "approve");
+    }
+
+    p = ngx_http_push_approval_ntfy_action(r, p, ch, &base, "Deny",
+                                           NGX_HTTP_PUSH_APPROVAL_TOKEN_DENY,
+                                           "deny");
+
+    *p++ = ']';
+    *p++ = '}';
 
     out->len = p - out->data;
 
     return NGX_OK;
+}
+
+
+static u_char *
+ngx_http_push_approval_ntfy_action(ngx_http_request_t *r, u_char *p,
+    ngx_http_push_approval_challenge_t *ch, ngx_str_t *base,
+    const char *label, ngx_uint_t kind, const char *decision)
+{
+    u_char                               token[NGX_HTTP_PUSH_APPROVAL_TOKEN_LEN
+                                               + 1];
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+
+    ngx_http_push_approval_token(&pmcf->keyring->keys[0], ch->id, kind, token);
+
+    p = ngx_sprintf(p, ",{\"action\":\"http\",\"label\":\"%s\",\"url\":\"",
+                    label);
+    p = ngx_http_push_approval_json_escape(p, base);
+
+    return ngx_sprintf(p, NGX_HTTP_PUSH_APPROVAL_NTFY_HTTP,
+                       (size_t) NGX_HTTP_PUSH_APPROVAL_TOKEN_LEN, token,
+                       decision);
 }
 
 
