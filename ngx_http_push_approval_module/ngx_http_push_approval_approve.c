@@ -26,7 +26,8 @@ static ngx_int_t ngx_http_push_approval_decide(ngx_http_request_t *r,
     ngx_http_push_approval_approve_t *ap);
 static ngx_int_t ngx_http_push_approval_read_form(ngx_http_request_t *r,
     ngx_str_t *body);
-static ngx_int_t ngx_http_push_approval_separate(ngx_http_request_t *r,
+static ngx_int_t ngx_http_push_approval_separate(
+    ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *identity);
 
 
@@ -323,7 +324,7 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
     }
 
     if (ap->ch->separate) {
-        rc = ngx_http_push_approval_separate(r, ap->ch, &identity);
+        rc = ngx_http_push_approval_separate(ap->zone, ap->ch, &identity);
         if (rc != NGX_OK) {
             return ngx_http_push_approval_send_result(r, NGX_HTTP_FORBIDDEN,
                                                       rc, &ap->ch->id_text);
@@ -377,22 +378,18 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
  */
 
 static ngx_int_t
-ngx_http_push_approval_separate(ngx_http_request_t *r,
+ngx_http_push_approval_separate(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *identity)
 {
-    u_char                               h[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
-    ngx_http_push_approval_main_conf_t  *pmcf;
+    u_char  h[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
 
     if (identity->len == 0) {
         return NGX_HTTP_PUSH_APPROVAL_ST_IDENTITY_REQUIRED;
     }
 
-    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+    ngx_http_push_approval_who(zone, identity, h);
 
-    ngx_http_push_approval_hash_field(pmcf->keyring->keys[0].user, "user",
-                                      identity, h);
-
-    if (ngx_http_push_approval_mac_equal(h, ch->user_hash, sizeof(h))) {
+    if (ngx_http_push_approval_mac_equal(h, ch->who, sizeof(h))) {
         return NGX_HTTP_PUSH_APPROVAL_ST_SELF_APPROVAL;
     }
 

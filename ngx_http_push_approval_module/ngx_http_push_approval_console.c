@@ -366,6 +366,7 @@ ngx_http_push_approval_same_origin(ngx_http_request_t *r)
 {
     u_char           *host;
     size_t            skip;
+    ngx_str_t        *host_hdr;
     ngx_table_elt_t  *h;
 
     h = ngx_http_push_approval_find_header(r, "Sec-Fetch-Site",
@@ -378,9 +379,14 @@ ngx_http_push_approval_same_origin(ngx_http_request_t *r)
     }
 
     h = ngx_http_push_approval_find_header(r, "Origin", sizeof("Origin") - 1);
-    if (h == NULL || r->headers_in.server.len == 0) {
+    if (h == NULL || r->headers_in.host == NULL
+        || r->headers_in.server.len == 0)
+    {
         return NGX_DECLINED;
     }
+
+    /* "host[:port]" as the client sent it, already validated by nginx */
+    host_hdr = &r->headers_in.host->value;
 
 #if (NGX_HTTP_SSL)
     skip = r->connection->ssl ? sizeof("https://") - 1 : sizeof("http://") - 1;
@@ -390,10 +396,10 @@ ngx_http_push_approval_same_origin(ngx_http_request_t *r)
     host = (u_char *) "http://";
 #endif
 
-    if (h->value.len != skip + r->headers_in.server.len
+    if (h->value.len != skip + host_hdr->len
         || ngx_strncasecmp(h->value.data, host, skip) != 0
-        || ngx_strncasecmp(h->value.data + skip, r->headers_in.server.data,
-                           r->headers_in.server.len) != 0)
+        || ngx_strncasecmp(h->value.data + skip, host_hdr->data,
+                           host_hdr->len) != 0)
     {
         return NGX_DECLINED;
     }

@@ -16,7 +16,8 @@
 
 
 #define NGX_HTTP_PUSH_APPROVAL_COOKIE_VERSION  1
-#define NGX_HTTP_PUSH_APPROVAL_COOKIE_VALUES   4
+/* values of the cookie's name looked at; a Cookie header holds fewer */
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_VALUES   128
 
 #define NGX_HTTP_PUSH_APPROVAL_COOKIE_FIXED                                   \
     (1 + 1 + NGX_HTTP_PUSH_APPROVAL_ID_BYTES + 8 + 4 + 1                      \

@@ -190,7 +190,11 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
 
     r->read_event_handler = ngx_http_test_reading;
 
-    if (ngx_http_push_approval_limit(ctx->zone, plcf, ch->user_hash, 0,
+    ngx_http_push_approval_who(ctx->zone, &user, ch->who);
+    ch->lockout_n = plcf->lockout_n;
+    ch->lockout_period = plcf->lockout_period;
+
+    if (ngx_http_push_approval_limit(ctx->zone, plcf, ch->who, 0,
                                      &status, &ctx->retry)
         == NGX_DECLINED)
     {
@@ -213,7 +217,7 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
         }
     }
 
-    rc = ngx_http_push_approval_limit(ctx->zone, plcf, ch->user_hash, 1,
+    rc = ngx_http_push_approval_limit(ctx->zone, plcf, ch->who, 1,
                                       &status, &ctx->retry);
 
     if (rc == NGX_DECLINED) {
@@ -671,15 +675,24 @@ ngx_http_push_approval_cleanup(void *data)
 {
     ngx_http_push_approval_ctx_t  *ctx = data;
 
+    ngx_uint_t  ok;
+
     ngx_http_push_approval_unhold(ctx);
 
-    if (ctx->creator && ctx->gate == NGX_HTTP_PUSH_APPROVAL_GATE_NOTIFY
-        && !ctx->notify_done)
-    {
-        /* the request went away before the push was out: fail closed */
+    if (ctx->creator && ctx->gate == NGX_HTTP_PUSH_APPROVAL_GATE_NOTIFY) {
+        /*
+         * The request went away before it saw the notify status: a push
+         * that is out (2xx) lets the challenge go on without it, any other
+         * ending fails the challenge closed.
+         */
+
+        ok = ctx->notify_done
+             && ctx->notify_status >= 200 && ctx->notify_status < 300;
+
         if (ngx_http_push_approval_zone_notified(ctx->zone,
-                                                 ctx->challenge->id, 0)
-            == NGX_OK)
+                                                 ctx->challenge->id, ok)
+                == NGX_OK
+            && !ok)
         {
             ngx_http_push_approval_wake_broadcast(ctx->zone,
                                                   ctx->challenge->id);

@@ -15,11 +15,11 @@
 
 
 static ngx_http_push_approval_user_t *ngx_http_push_approval_user_find(
-    ngx_http_push_approval_zone_t *zone, u_char *user_hash);
+    ngx_http_push_approval_zone_t *zone, u_char *who);
 static ngx_http_push_approval_user_t *ngx_http_push_approval_user_get(
-    ngx_http_push_approval_zone_t *zone, u_char *user_hash);
+    ngx_http_push_approval_zone_t *zone, u_char *who);
 static time_t ngx_http_push_approval_locked_until(
-    ngx_http_push_approval_user_t *u, ngx_http_push_approval_loc_conf_t *plcf);
+    ngx_http_push_approval_user_t *u, ngx_uint_t n, time_t period);
 
 
 void
@@ -33,10 +33,10 @@ ngx_http_push_approval_user_insert(ngx_rbtree_node_t *temp,
 
 static ngx_http_push_approval_user_t *
 ngx_http_push_approval_user_find(ngx_http_push_approval_zone_t *zone,
-    u_char *user_hash)
+    u_char *who)
 {
     return (ngx_http_push_approval_user_t *)
-               ngx_http_push_approval_lookup(&zone->sh->users, user_hash,
+               ngx_http_push_approval_lookup(&zone->sh->users, who,
                                              NGX_HTTP_PUSH_APPROVAL_USER_OFF);
 }
 
@@ -45,11 +45,11 @@ ngx_http_push_approval_user_find(ngx_http_push_approval_zone_t *zone,
 
 static ngx_http_push_approval_user_t *
 ngx_http_push_approval_user_get(ngx_http_push_approval_zone_t *zone,
-    u_char *user_hash)
+    u_char *who)
 {
     ngx_http_push_approval_user_t  *u;
 
-    u = ngx_http_push_approval_user_find(zone, user_hash);
+    u = ngx_http_push_approval_user_find(zone, who);
     if (u) {
         return u;
     }
@@ -58,6 +58,8 @@ ngx_http_push_approval_user_get(ngx_http_push_approval_zone_t *zone,
                                sizeof(ngx_http_push_approval_user_t));
     if (u == NULL) {
         ngx_http_push_approval_expire_locked(zone, 16);
+        ngx_http_push_approval_limit_reclaim_locked(zone, 4);
+
         u = ngx_slab_calloc_locked(zone->shpool,
                                    sizeof(ngx_http_push_approval_user_t));
         if (u == NULL) {
@@ -65,8 +67,8 @@ ngx_http_push_approval_user_get(ngx_http_push_approval_zone_t *zone,
         }
     }
 
-    ngx_memcpy(u->user_hash, user_hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
-    u->node.key = ngx_http_push_approval_key(user_hash);
+    ngx_memcpy(u->user_hash, who, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+    u->node.key = ngx_http_push_approval_key(who);
     ngx_rbtree_insert(&zone->sh->users, &u->node);
     ngx_queue_insert_head(&zone->sh->user_queue, &u->queue);
 
@@ -74,22 +76,23 @@ ngx_http_push_approval_user_get(ngx_http_push_approval_zone_t *zone,
 }
 
 
-/* when the user's lockout ends, or 0 */
+/*
+ * When the user's lockout ends, or 0.  Times are whole seconds, so every
+ * comparison leans towards the lock: a failure at second t counts until
+ * the end of second t + period.
+ */
 
 static time_t
 ngx_http_push_approval_locked_until(ngx_http_push_approval_user_t *u,
-    ngx_http_push_approval_loc_conf_t *plcf)
+    ngx_uint_t n, time_t period)
 {
-    time_t      until, last, first;
-    ngx_uint_t  n;
+    time_t  until, last, first;
 
     until = 0;
 
     if (u->reported) {
-        until = u->reported + plcf->lockout_period;
+        until = u->reported + period + 1;
     }
-
-    n = plcf->lockout_n;
 
     if (u->nfails >= n) {
         /* the last n failures, all within one period */
@@ -98,8 +101,8 @@ ngx_http_push_approval_locked_until(ngx_http_push_approval_user_t *u,
         first = u->fails[(u->fail_next + NGX_HTTP_PUSH_APPROVAL_FAILS_MAX - n)
                          % NGX_HTTP_PUSH_APPROVAL_FAILS_MAX];
 
-        if (last - first < plcf->lockout_period) {
-            until = ngx_max(until, last + plcf->lockout_period);
+        if (last - first <= period) {
+            until = ngx_max(until, last + period + 1);
         }
     }
 
@@ -115,7 +118,7 @@ ngx_http_push_approval_locked_until(ngx_http_push_approval_user_t *u,
 
 ngx_int_t
 ngx_http_push_approval_limit(ngx_http_push_approval_zone_t *zone,
-    ngx_http_push_approval_loc_conf_t *plcf, u_char *user_hash,
+    ngx_http_push_approval_loc_conf_t *plcf, u_char *who,
     ngx_uint_t create, ngx_uint_t *status, time_t *retry)
 {
     time_t                          now, until, oldest, t;
@@ -126,20 +129,23 @@ ngx_http_push_approval_limit(ngx_http_push_approval_zone_t *zone,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    u = create ? ngx_http_push_approval_user_get(zone, user_hash)
-               : ngx_http_push_approval_user_find(zone, user_hash);
+    u = create ? ngx_http_push_approval_user_get(zone, who)
+               : ngx_http_push_approval_user_find(zone, who);
 
     if (u == NULL) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
         return create ? NGX_ERROR : NGX_OK;
     }
 
-    until = ngx_http_push_approval_locked_until(u, plcf);
+    until = ngx_http_push_approval_locked_until(u, plcf->lockout_n,
+                                                plcf->lockout_period);
 
     if (until > now) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
         *status = NGX_HTTP_PUSH_APPROVAL_ST_LOCKED;
-        *retry = until - now;
+
+        /* the lock ends within the period; say so, not the rounding */
+        *retry = ngx_min(until - now, plcf->lockout_period);
         return NGX_DECLINED;
     }
 
@@ -156,7 +162,7 @@ ngx_http_push_approval_limit(ngx_http_push_approval_zone_t *zone,
     for (i = 0; i < u->nprompts; i++) {
         t = u->prompts[i];
 
-        if (t > now - plcf->prompt_period) {
+        if (t >= now - plcf->prompt_period) {
             n++;
             oldest = ngx_min(oldest, t);
         }
@@ -165,7 +171,8 @@ ngx_http_push_approval_limit(ngx_http_push_approval_zone_t *zone,
     if (n >= plcf->prompt_n) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
         *status = NGX_HTTP_PUSH_APPROVAL_ST_LIMITED;
-        *retry = oldest + plcf->prompt_period - now;
+        *retry = ngx_min(oldest + plcf->prompt_period + 1 - now,
+                         plcf->prompt_period);
         return NGX_DECLINED;
     }
 
@@ -176,9 +183,7 @@ ngx_http_push_approval_limit(ngx_http_push_approval_zone_t *zone,
         u->nprompts++;
     }
 
-    u->period = ngx_max(u->period,
-                        ngx_max(plcf->prompt_period, plcf->lockout_period));
-    u->keep = ngx_max(u->keep, now + u->period);
+    u->keep = now + zone->max_period + 1;
 
     ngx_queue_remove(&u->queue);
     ngx_queue_insert_head(&zone->sh->user_queue, &u->queue);
@@ -189,22 +194,25 @@ ngx_http_push_approval_limit(ngx_http_push_approval_zone_t *zone,
 }
 
 
-/* a failed (denied) or reported challenge; mutex held */
+/*
+ * A failed (denied) or reported challenge; mutex held.  Returns when the
+ * user's lockout ends under the challenge's own lockout settings, or 0.
+ */
 
-void
+time_t
 ngx_http_push_approval_limit_failure_locked(
-    ngx_http_push_approval_zone_t *zone, u_char *user_hash,
-    ngx_uint_t reported)
+    ngx_http_push_approval_zone_t *zone, u_char *who, ngx_uint_t reported,
+    ngx_uint_t lockout_n, time_t lockout_period)
 {
     time_t                          now;
     ngx_http_push_approval_user_t  *u;
 
-    u = ngx_http_push_approval_user_get(zone, user_hash);
+    u = ngx_http_push_approval_user_get(zone, who);
     if (u == NULL) {
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                       "push_approval: zone \"%V\" is full, a failure could "
                       "not be counted", &zone->name);
-        return;
+        return 0;
     }
 
     now = ngx_time();
@@ -220,14 +228,60 @@ ngx_http_push_approval_limit_failure_locked(
         u->nfails++;
     }
 
-    if (u->period == 0) {
-        u->period = 24 * 60 * 60;
-    }
-
-    u->keep = ngx_max(u->keep, now + u->period);
+    u->keep = now + zone->max_period + 1;
 
     ngx_queue_remove(&u->queue);
     ngx_queue_insert_head(&zone->sh->user_queue, &u->queue);
+
+    return ngx_http_push_approval_locked_until(u, lockout_n, lockout_period);
+}
+
+
+/*
+ * The user's key in the zone, keyed by the zone's own salt: a new secret
+ * file neither lifts a lockout nor changes who is who.
+ */
+
+void
+ngx_http_push_approval_who(ngx_http_push_approval_zone_t *zone,
+    ngx_str_t *user, u_char *who)
+{
+    ngx_http_push_approval_hash_field(zone->sh->salt, "who", user, who);
+}
+
+
+/*
+ * The zone is full: frees up to n of the least recently active records
+ * that only count prompts.  Records of failures and reports are kept, so
+ * a flood of other users cannot lift a lockout.  Mutex held.
+ */
+
+void
+ngx_http_push_approval_limit_reclaim_locked(
+    ngx_http_push_approval_zone_t *zone, ngx_uint_t n)
+{
+    ngx_uint_t                      i;
+    ngx_queue_t                    *q, *prev;
+    ngx_http_push_approval_user_t  *u;
+
+    q = ngx_queue_last(&zone->sh->user_queue);
+
+    for (i = 0;
+         i < 64 && n && q != ngx_queue_sentinel(&zone->sh->user_queue);
+         i++, q = prev)
+    {
+        prev = ngx_queue_prev(q);
+        u = ngx_queue_data(q, ngx_http_push_approval_user_t, queue);
+
+        if (u->nfails || u->reported) {
+            continue;
+        }
+
+        ngx_queue_remove(q);
+        ngx_rbtree_delete(&zone->sh->users, &u->node);
+        ngx_slab_free_locked(zone->shpool, u);
+        n--;
+    }
 }
 
 

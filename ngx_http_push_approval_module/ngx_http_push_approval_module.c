@@ -629,6 +629,14 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
     conf->zone = conf->shm_zone->data;
 
+    /* user records live as long as the longest period that reads them */
+
+    if (conf->zone) {
+        conf->zone->max_period = ngx_max(conf->zone->max_period,
+                                         ngx_max(conf->prompt_period,
+                                                 conf->lockout_period));
+    }
+
     if (!pscf->protected) {
         pscf->protected = 1;
         pscf->file = conf->file;

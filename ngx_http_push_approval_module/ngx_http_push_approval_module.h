@@ -193,12 +193,15 @@ typedef struct {
     u_char                        user_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     u_char                        ip_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     u_char                        agent_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                        who[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     time_t                        created;
     time_t                        expires;      /* end of the wait */
     time_t                        decided;
     time_t                        purge;        /* when the node may go */
     time_t                        ttl;
     uint32_t                      methods;
+    uint32_t                      lockout_period;
+    uint8_t                       lockout_n;
     uint8_t                       state;
     uint8_t                       answer;
     uint8_t                       wrong_codes;
@@ -231,7 +234,6 @@ typedef struct {
     ngx_queue_t                   queue;        /* by last activity */
     u_char                        user_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     time_t                        keep;         /* may go after this */
-    time_t                        period;       /* longest period seen */
     time_t                        reported;     /* last report */
     uint32_t                      prompts[NGX_HTTP_PUSH_APPROVAL_PROMPTS_MAX];
     uint32_t                      fails[NGX_HTTP_PUSH_APPROVAL_FAILS_MAX];
@@ -267,6 +269,7 @@ typedef struct {
     ngx_rbtree_node_t             users_sentinel;
     ngx_queue_t                   user_queue;
 
+    u_char                        salt[32];     /* keys the user records */
     ngx_atomic_uint_t             decisions;    /* bumped on each decision */
     ngx_atomic_uint_t             created;
     ngx_pid_t                     workers[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
@@ -282,6 +285,7 @@ typedef struct {
     ngx_slab_pool_t                 *shpool;
     ngx_str_t                        name;
     ngx_shm_zone_t                  *shm_zone;
+    time_t                           max_period;  /* of limits using it */
 } ngx_http_push_approval_zone_t;
 
 
@@ -306,12 +310,15 @@ typedef struct {
     u_char                        agent_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     u_char                        join_key[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     u_char                        code_mac[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    u_char                        who[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     ngx_str_t                     code;         /* only in the creator */
     time_t                        created;
     time_t                        expires;
     time_t                        decided;
     time_t                        ttl;
     uint32_t                      methods;
+    ngx_uint_t                    lockout_n;
+    time_t                        lockout_period;
     ngx_uint_t                    state;
     ngx_uint_t                    answer;
     ngx_uint_t                    bind;
@@ -550,9 +557,13 @@ void ngx_http_push_approval_user_insert(ngx_rbtree_node_t *temp,
 ngx_int_t ngx_http_push_approval_limit(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_loc_conf_t *plcf, u_char *user_hash,
     ngx_uint_t create, ngx_uint_t *status, time_t *retry);
-void ngx_http_push_approval_limit_failure_locked(
-    ngx_http_push_approval_zone_t *zone, u_char *user_hash,
-    ngx_uint_t reported);
+time_t ngx_http_push_approval_limit_failure_locked(
+    ngx_http_push_approval_zone_t *zone, u_char *who, ngx_uint_t reported,
+    ngx_uint_t lockout_n, time_t lockout_period);
+void ngx_http_push_approval_who(ngx_http_push_approval_zone_t *zone,
+    ngx_str_t *user, u_char *who);
+void ngx_http_push_approval_limit_reclaim_locked(
+    ngx_http_push_approval_zone_t *zone, ngx_uint_t n);
 void ngx_http_push_approval_limit_expire_locked(
     ngx_http_push_approval_zone_t *zone, ngx_uint_t n);
 

@@ -26,6 +26,9 @@ static ngx_http_push_approval_grant_t *ngx_http_push_approval_find_grant(
     ngx_http_push_approval_shctx_t *sh, u_char *id);
 static ngx_http_push_approval_node_t *ngx_http_push_approval_find_live(
     ngx_http_push_approval_zone_t *zone, u_char *id);
+static ngx_uint_t ngx_http_push_approval_close_user(
+    ngx_http_push_approval_zone_t *zone, u_char *who,
+    u_char (*ids)[NGX_HTTP_PUSH_APPROVAL_ID_BYTES]);
 static void ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_node_t *node, ngx_uint_t state);
 static ngx_int_t ngx_http_push_approval_copy(
@@ -65,6 +68,10 @@ ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     zone->sh = sh;
     zone->shpool->data = sh;
 
+    if (ngx_http_push_approval_random(sh->salt, sizeof(sh->salt)) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     ngx_rbtree_init(&sh->challenges, &sh->challenges_sentinel,
                     ngx_http_push_approval_rbtree_insert);
     ngx_rbtree_init(&sh->joins, &sh->joins_sentinel,
@@ -97,6 +104,10 @@ ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
  * The zone's trees are keyed by 16 bytes (an id, a join key) at a fixed
  * offset from the tree node; node->key holds their first four bytes.
  */
+
+/* challenges a lockout closes that are woken at once; the poll gets more */
+#define NGX_HTTP_PUSH_APPROVAL_CLOSE_MAX  16
+
 
 #define NGX_HTTP_PUSH_APPROVAL_ID_OFF                                         \
     offsetof(ngx_http_push_approval_node_t, id)
@@ -274,6 +285,7 @@ ngx_http_push_approval_zone_create(ngx_http_push_approval_zone_t *zone,
     node = ngx_slab_alloc_locked(zone->shpool, size);
     if (node == NULL) {
         ngx_http_push_approval_expire_locked(zone, 16);
+        ngx_http_push_approval_limit_reclaim_locked(zone, 4);
         node = ngx_slab_alloc_locked(zone->shpool, size);
     }
 
@@ -292,6 +304,9 @@ ngx_http_push_approval_zone_create(ngx_http_push_approval_zone_t *zone,
     ngx_memcpy(node->ip_hash, ch->ip_hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
     ngx_memcpy(node->agent_hash, ch->agent_hash,
                NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+    ngx_memcpy(node->who, ch->who, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+    node->lockout_n = (uint8_t) ch->lockout_n;
+    node->lockout_period = (uint32_t) ch->lockout_period;
 
     node->created = ch->created;
     node->expires = ch->expires;
@@ -446,6 +461,9 @@ ngx_http_push_approval_copy(ngx_http_push_approval_node_t *node,
     ngx_memcpy(ch->ip_hash, node->ip_hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
     ngx_memcpy(ch->agent_hash, node->agent_hash,
                NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+    ngx_memcpy(ch->who, node->who, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+    ch->lockout_n = node->lockout_n;
+    ch->lockout_period = node->lockout_period;
 
     ch->created = node->created;
     ch->expires = node->expires;
@@ -642,7 +660,9 @@ ngx_http_push_approval_zone_decide(ngx_http_push_approval_zone_t *zone,
     ngx_uint_t *result)
 {
     u_char                          mac[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
-    ngx_uint_t                      i, ok;
+    u_char                          closed[NGX_HTTP_PUSH_APPROVAL_CLOSE_MAX]
+                                          [NGX_HTTP_PUSH_APPROVAL_ID_BYTES];
+    ngx_uint_t                      i, ok, nclosed;
     ngx_http_push_approval_node_t  *node;
 
     ngx_shmtx_lock(&zone->shpool->mutex);
@@ -704,12 +724,24 @@ ngx_http_push_approval_zone_decide(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_settle(zone, node, decision);
     zone->sh->decisions++;
 
-    if (decision != NGX_HTTP_PUSH_APPROVAL_APPROVED) {
-        ngx_http_push_approval_limit_failure_locked(zone, node->user_hash,
-                          decision == NGX_HTTP_PUSH_APPROVAL_REPORTED);
+    nclosed = 0;
+
+    if (decision != NGX_HTTP_PUSH_APPROVAL_APPROVED
+        && ngx_http_push_approval_limit_failure_locked(zone, node->who,
+               decision == NGX_HTTP_PUSH_APPROVAL_REPORTED,
+               node->lockout_n, node->lockout_period)
+           > ngx_time())
+    {
+        nclosed = ngx_http_push_approval_close_user(zone, node->who, closed);
     }
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    /* the requests of the challenges a lockout closed end too */
+
+    for (i = 0; i < nclosed; i++) {
+        ngx_http_push_approval_wake_broadcast(zone, closed[i]);
+    }
 
     switch (decision) {
     case NGX_HTTP_PUSH_APPROVAL_APPROVED:
@@ -726,6 +758,47 @@ ngx_http_push_approval_zone_decide(ngx_http_push_approval_zone_t *zone,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A report or a lockout stops all of the user's prompts: their other open
+ * challenges are denied too.  Mutex held; returns the ids to wake.
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_close_user(ngx_http_push_approval_zone_t *zone,
+    u_char *who, u_char (*ids)[NGX_HTTP_PUSH_APPROVAL_ID_BYTES])
+{
+    ngx_uint_t                      n;
+    ngx_queue_t                    *q;
+    ngx_http_push_approval_node_t  *node;
+
+    n = 0;
+
+    for (q = ngx_queue_head(&zone->sh->challenge_queue);
+         q != ngx_queue_sentinel(&zone->sh->challenge_queue);
+         q = ngx_queue_next(q))
+    {
+        node = ngx_queue_data(q, ngx_http_push_approval_node_t, queue);
+
+        if (node->state > NGX_HTTP_PUSH_APPROVAL_PENDING
+            || ngx_memcmp(node->who, who, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES)
+               != 0)
+        {
+            continue;
+        }
+
+        ngx_http_push_approval_settle(zone, node,
+                                      NGX_HTTP_PUSH_APPROVAL_DENIED);
+        zone->sh->decisions++;
+
+        if (n < NGX_HTTP_PUSH_APPROVAL_CLOSE_MAX) {
+            ngx_memcpy(ids[n++], node->id, NGX_HTTP_PUSH_APPROVAL_ID_BYTES);
+        }
+    }
+
+    return n;
 }
 
 
