@@ -26,6 +26,9 @@ static ngx_int_t ngx_http_push_approval_decide(ngx_http_request_t *r,
     ngx_http_push_approval_approve_t *ap);
 static ngx_int_t ngx_http_push_approval_read_form(ngx_http_request_t *r,
     ngx_str_t *body);
+static ngx_int_t ngx_http_push_approval_refused(ngx_http_request_t *r,
+    ngx_http_push_approval_approve_t *ap, ngx_uint_t http_status,
+    ngx_uint_t status, const char *reason);
 static ngx_int_t ngx_http_push_approval_separate(
     ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *identity);
@@ -56,6 +59,8 @@ ngx_http_push_approval_approve_handler(ngx_http_request_t *r)
         if (rc != NGX_OK) {
             return rc;
         }
+
+        ngx_http_push_approval_rejected(r, "bad_token");
 
         return ngx_http_push_approval_send_result(r, NGX_HTTP_NOT_FOUND,
                    NGX_HTTP_PUSH_APPROVAL_ST_NOT_FOUND, NULL);
@@ -271,8 +276,8 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
         || ngx_http_push_approval_form_value(&body, "decision", &decision)
            != NGX_OK)
     {
-        return ngx_http_push_approval_send_result(r, NGX_HTTP_BAD_REQUEST,
-                   NGX_HTTP_PUSH_APPROVAL_ST_BAD_REQUEST, &ap->ch->id_text);
+        return ngx_http_push_approval_refused(r, ap, NGX_HTTP_BAD_REQUEST,
+                   NGX_HTTP_PUSH_APPROVAL_ST_BAD_REQUEST, "bad_form");
     }
 
     if (decision.len == 7 && ngx_strncmp(decision.data, "approve", 7) == 0) {
@@ -288,8 +293,8 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
         want = NGX_HTTP_PUSH_APPROVAL_REPORTED;
 
     } else {
-        return ngx_http_push_approval_send_result(r, NGX_HTTP_BAD_REQUEST,
-                   NGX_HTTP_PUSH_APPROVAL_ST_BAD_REQUEST, &ap->ch->id_text);
+        return ngx_http_push_approval_refused(r, ap, NGX_HTTP_BAD_REQUEST,
+                   NGX_HTTP_PUSH_APPROVAL_ST_BAD_REQUEST, "bad_form");
     }
 
     /* a deny-only token cannot approve; a one-tap one only approves */
@@ -300,6 +305,8 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
             && (want != NGX_HTTP_PUSH_APPROVAL_APPROVED
                 || ap->ch->code_required)))
     {
+        ngx_http_push_approval_rejected(r, "token_kind");
+
         return ngx_http_push_approval_send_result(r, NGX_HTTP_NOT_FOUND,
                    NGX_HTTP_PUSH_APPROVAL_ST_NOT_FOUND, NULL);
     }
@@ -307,8 +314,8 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
     rc = ngx_http_push_approval_form_value(&body, "code", &code);
 
     if (rc == NGX_ERROR) {
-        return ngx_http_push_approval_send_result(r, NGX_HTTP_BAD_REQUEST,
-                   NGX_HTTP_PUSH_APPROVAL_ST_BAD_REQUEST, &ap->ch->id_text);
+        return ngx_http_push_approval_refused(r, ap, NGX_HTTP_BAD_REQUEST,
+                   NGX_HTTP_PUSH_APPROVAL_ST_BAD_REQUEST, "bad_form");
     }
 
     if (rc == NGX_DECLINED) {
@@ -326,8 +333,8 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
     if (ap->ch->separate) {
         rc = ngx_http_push_approval_separate(ap->zone, ap->ch, &identity);
         if (rc != NGX_OK) {
-            return ngx_http_push_approval_send_result(r, NGX_HTTP_FORBIDDEN,
-                                                      rc, &ap->ch->id_text);
+            return ngx_http_push_approval_refused(r, ap, NGX_HTTP_FORBIDDEN,
+                       rc, (char *) ngx_http_push_approval_status_name(rc)->data);
         }
     }
 
@@ -346,6 +353,17 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
 
     if (rc == NGX_OK) {
         ngx_http_push_approval_wake_broadcast(ap->zone, ap->id);
+        ngx_http_push_approval_challenge_event(ap->ch,
+            (char *) ngx_http_push_approval_status_name(result)->data,
+            &identity);
+
+    } else if (rc == NGX_AGAIN) {
+        ngx_http_push_approval_challenge_event(ap->ch, "code_mismatch",
+                                               &identity);
+
+    } else {
+        ngx_http_push_approval_rejected(r,
+            (char *) ngx_http_push_approval_status_name(result)->data);
     }
 
     switch (result) {
@@ -394,6 +412,20 @@ ngx_http_push_approval_separate(ngx_http_push_approval_zone_t *zone,
     }
 
     return NGX_OK;
+}
+
+
+/* a decision refused before it reached the zone: an event and the answer */
+
+static ngx_int_t
+ngx_http_push_approval_refused(ngx_http_request_t *r,
+    ngx_http_push_approval_approve_t *ap, ngx_uint_t http_status,
+    ngx_uint_t status, const char *reason)
+{
+    ngx_http_push_approval_rejected(r, reason);
+
+    return ngx_http_push_approval_send_result(r, http_status, status,
+                                              &ap->ch->id_text);
 }
 
 

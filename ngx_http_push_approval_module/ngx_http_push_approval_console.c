@@ -306,10 +306,13 @@ ngx_http_push_approval_console_revoke(ngx_http_request_t *r,
     ngx_str_t                            json;
     ngx_uint_t                           i, found;
     ngx_http_push_approval_ctx_t        *ctx;
+    ngx_http_push_approval_event_t       e;
     ngx_http_push_approval_zone_t      **zones;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
     if (ngx_http_push_approval_same_origin(r) != NGX_OK) {
+        ngx_http_push_approval_rejected(r, "cross_site");
+
         return ngx_http_push_approval_send_status(r,
                    NGX_HTTP_PUSH_APPROVAL_ST_CROSS_SITE, NULL, 0);
     }
@@ -343,6 +346,14 @@ ngx_http_push_approval_console_revoke(ngx_http_request_t *r,
     if (ctx) {
         ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_REVOKED;
     }
+
+    ngx_memzero(&e, sizeof(ngx_http_push_approval_event_t));
+    ngx_http_push_approval_event_request(&e, r);
+    e.id = *id_text;
+    ngx_http_push_approval_clean_text(identity,
+                                      NGX_HTTP_PUSH_APPROVAL_USER_MAX,
+                                      &e.approver, r->pool);
+    ngx_http_push_approval_event("revoked", &e);
 
     json.data = ngx_pnalloc(r->pool, sizeof("{\"id\":\"\",\"status\":"
                                             "\"revoked\"}")
@@ -501,12 +512,14 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
 
     p = ngx_slprintf(p, last,
              "# TYPE push_approval_events_total counter\n"
-             "push_approval_events_total{sink=\"journal\"} 0\n"
+             "push_approval_events_total{sink=\"journal\"} %uA\n"
              "push_approval_events_total{sink=\"redis\"} 0\n"
              "# TYPE push_approval_journal_backlog_bytes gauge\n"
              "push_approval_journal_backlog_bytes 0\n"
              "# TYPE push_approval_redis_up gauge\n"
-             "push_approval_redis_up 0\n");
+             "push_approval_redis_up 0\n",
+             pmcf->zones.nelts ? (ngx_atomic_uint_t) zones[0]->sh->journal_events
+                               : 0);
 
     body.len = p - body.data;
     ngx_str_set(&type, "text/plain; version=0.0.4; charset=utf-8");

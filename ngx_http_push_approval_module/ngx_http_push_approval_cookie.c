@@ -246,6 +246,9 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
         return NGX_HTTP_PUSH_APPROVAL_RS_REVOKED;
     }
 
+    ngx_http_push_approval_clean_text(&user, NGX_HTTP_PUSH_APPROVAL_USER_MAX,
+                                      &ctx->user, r->pool);
+
     part.data = ck.id;
     part.len = NGX_HTTP_PUSH_APPROVAL_ID_BYTES;
     ctx->approval.data = ngx_pnalloc(r->pool, NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2);
@@ -447,6 +450,9 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
     {
         return NGX_ERROR;
     }
+
+    ngx_http_push_approval_challenge_event(ch, "cookie_issued",
+                                           &ch->decided_by);
 
     ngx_str_set(&value, "private, no-store");
 

@@ -24,6 +24,8 @@ static ngx_int_t ngx_http_push_approval_wait(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_answer(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status);
+static ngx_int_t ngx_http_push_approval_refuse(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status);
 static void ngx_http_push_approval_resume(ngx_event_t *ev);
 
 
@@ -109,6 +111,11 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ctx->reason != NGX_HTTP_PUSH_APPROVAL_RS_NONE) {
+        ngx_http_push_approval_event_of(r, "cookie_rejected", &user,
+            (char *) ngx_http_push_approval_reason_name(ctx->reason)->data);
+    }
+
     if (user.len == 0) {
         return ngx_http_push_approval_answer(r, ctx,
                                           NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY);
@@ -126,6 +133,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
     {
         ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_ANSWERED;
         ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_CROSS_SITE;
+        ngx_http_push_approval_event_of(r, "cross_site", &user, NULL);
         rc = ngx_http_push_approval_send_cross_site(r);
         ngx_http_finalize_request(r, rc);
         return NGX_DONE;
@@ -198,8 +206,7 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
                                      &status, &ctx->retry)
         == NGX_DECLINED)
     {
-        ctx->challenge = NULL;
-        return ngx_http_push_approval_answer(r, ctx, status);
+        return ngx_http_push_approval_refuse(r, ctx, status);
     }
 
     if (ch->joinable) {
@@ -221,12 +228,15 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
                                       &status, &ctx->retry);
 
     if (rc == NGX_DECLINED) {
-        ctx->challenge = NULL;
-        return ngx_http_push_approval_answer(r, ctx, status);
+        return ngx_http_push_approval_refuse(r, ctx, status);
     }
 
     if (rc == NGX_OK) {
         rc = ngx_http_push_approval_zone_create(ctx->zone, ch);
+    }
+
+    if (rc == NGX_OK) {
+        ngx_http_push_approval_challenge_event(ch, "challenge_created", NULL);
     }
 
     if (rc != NGX_OK) {
@@ -460,6 +470,9 @@ ngx_http_push_approval_notified(ngx_http_request_t *r,
                       &plcf->notify, ctx->notify_status);
     }
 
+    ngx_http_push_approval_challenge_event(ch, ok ? "notified" : "push_failed",
+                                           NULL);
+
     if (ngx_http_push_approval_zone_notified(ctx->zone, ch->id, ok) == NGX_OK
         && !ok)
     {
@@ -550,6 +563,7 @@ ngx_http_push_approval_wait(ngx_http_request_t *r,
     ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_APPROVED;
     ctx->approval = ch->id_text;
     ctx->approver = ch->decided_by;
+    ctx->user = ch->user;
 
     r->read_event_handler = ngx_http_block_reading;
 
@@ -623,6 +637,41 @@ ngx_http_push_approval_resume(ngx_event_t *ev)
     }
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/* limited or locked: no challenge, an event and a 429 */
+
+static ngx_int_t
+ngx_http_push_approval_refuse(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status)
+{
+    ngx_http_push_approval_event_of(r,
+        status == NGX_HTTP_PUSH_APPROVAL_ST_LOCKED ? "locked" : "limited",
+        &ctx->challenge->user, NULL);
+
+    ctx->challenge = NULL;
+
+    return ngx_http_push_approval_answer(r, ctx, status);
+}
+
+
+/* an event about a challenge, with its recorded context */
+
+void
+ngx_http_push_approval_challenge_event(ngx_http_push_approval_challenge_t *ch,
+    const char *name, ngx_str_t *approver)
+{
+    ngx_http_push_approval_event_t  e;
+
+    ngx_memzero(&e, sizeof(ngx_http_push_approval_event_t));
+    ngx_http_push_approval_event_challenge(&e, ch);
+
+    if (approver && approver->len) {
+        e.approver = *approver;
+    }
+
+    ngx_http_push_approval_event(name, &e);
 }
 
 

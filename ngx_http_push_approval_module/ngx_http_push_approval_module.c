@@ -48,6 +48,10 @@ static char *ngx_http_push_approval_metrics(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_rate(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_push_approval_journal(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_push_approval_journal_path(ngx_conf_t *cf,
+    ngx_http_push_approval_main_conf_t *pmcf, ngx_str_t *name);
 static char *ngx_http_push_approval_check_ttl(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_push_approval_check_wait(ngx_conf_t *cf, void *post,
@@ -84,6 +88,13 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
     { ngx_string("push_approval_secret_file"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_push_approval_secret_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_journal"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_push_approval_journal,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -379,6 +390,13 @@ ngx_http_push_approval_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_push_approval_gate_handler;
 
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_push_approval_log_handler;
+
     return NGX_OK;
 }
 
@@ -450,8 +468,32 @@ ngx_http_push_approval_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_push_approval_main_conf_t  *pmcf = conf;
 
+    ngx_str_t  name;
+
     if (pmcf->node.data == NULL) {
         pmcf->node = cf->cycle->hostname;
+    }
+
+    if (pmcf->journal == NULL && (pmcf->used || pmcf->endpoints)) {
+
+        /* push_approval/ beside nginx's default access log */
+
+        name.data = (u_char *) NGX_HTTP_LOG_PATH;
+        name.len = ngx_strlen(NGX_HTTP_LOG_PATH);
+
+        while (name.len && name.data[name.len - 1] != '/') {
+            name.len--;
+        }
+
+        name.data = ngx_pnalloc(cf->pool, name.len + sizeof("push_approval"));
+        if (name.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        name.len = ngx_sprintf(name.data, "%*spush_approval",
+                               name.len, NGX_HTTP_LOG_PATH) - name.data;
+
+        return ngx_http_push_approval_journal_path(cf, pmcf, &name);
     }
 
     return NGX_CONF_OK;
@@ -689,6 +731,21 @@ ngx_http_push_approval_check_loc(ngx_conf_t *cf,
 static ngx_int_t
 ngx_http_push_approval_init_process(ngx_cycle_t *cycle)
 {
+    ngx_http_push_approval_event_t  e;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_push_approval_journal_init(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&e, sizeof(ngx_http_push_approval_event_t));
+    ngx_http_push_approval_event("writer_start", &e);
+
     return ngx_http_push_approval_wake_init(cycle);
 }
 
@@ -696,7 +753,14 @@ ngx_http_push_approval_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_push_approval_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_push_approval_event_t  e;
+
     ngx_http_push_approval_wake_exit(cycle);
+
+    ngx_memzero(&e, sizeof(ngx_http_push_approval_event_t));
+    ngx_http_push_approval_event("writer_stop", &e);
+
+    ngx_http_push_approval_journal_exit(cycle);
 }
 
 
@@ -1336,6 +1400,87 @@ ngx_http_push_approval_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     *np = (ngx_uint_t) n;
     *period = sec;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_journal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_push_approval_main_conf_t  *pmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (pmcf->journal) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strcmp(value[2].data, "sync=fsync") == 0) {
+            pmcf->journal_fsync = 1;
+
+        } else if (ngx_strcmp(value[2].data, "sync=write") != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\", use "
+                               "\"sync=write\" or \"sync=fsync\"",
+                               &value[2]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return ngx_http_push_approval_journal_path(cf, pmcf, &value[1]);
+}
+
+
+/* created at start by the master and given to the workers' user */
+
+static char *
+ngx_http_push_approval_journal_path(ngx_conf_t *cf,
+    ngx_http_push_approval_main_conf_t *pmcf, ngx_str_t *name)
+{
+    u_char      *p;
+    ngx_path_t  *path;
+
+    path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
+    if (path == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    path->name = *name;
+
+    while (path->name.len > 1
+           && path->name.data[path->name.len - 1] == '/')
+    {
+        path->name.len--;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path->name, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* nginx creates paths by their C string */
+
+    name = &path->name;
+    p = ngx_pnalloc(cf->pool, name->len + 1);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(p, name->data, name->len);
+    p[name->len] = '\0';
+    name->data = p;
+
+    path->conf_file = cf->conf_file ? cf->conf_file->file.name.data : NULL;
+    path->line = cf->conf_file ? cf->conf_file->line : 0;
+
+    if (ngx_add_path(cf, &path) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    pmcf->journal = path;
 
     return NGX_CONF_OK;
 }

@@ -272,6 +272,7 @@ typedef struct {
     u_char                        salt[32];     /* keys the user records */
     ngx_atomic_uint_t             decisions;    /* bumped on each decision */
     ngx_atomic_uint_t             created;
+    ngx_atomic_t                  journal_events;   /* of all writers */
     ngx_pid_t                     workers[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
 
     /* metrics */
@@ -349,6 +350,26 @@ typedef struct {
 } ngx_http_push_approval_cookie_t;
 
 
+/* an audit event's fields; empty strings and zero numbers are left out */
+typedef struct {
+    ngx_str_t                     id;
+    ngx_str_t                     user;
+    ngx_str_t                     approver;
+    ngx_str_t                     client;
+    ngx_str_t                     agent;
+    ngx_str_t                     server;
+    ngx_str_t                     scope;
+    ngx_str_t                     unlocks;
+    ngx_str_t                     method;
+    ngx_str_t                     uri;
+    ngx_str_t                     reason;
+    ngx_uint_t                    status;
+    off_t                         bytes;
+    ngx_msec_t                    request_time;
+    unsigned                      access:1;
+} ngx_http_push_approval_event_t;
+
+
 /* configuration */
 
 typedef struct {
@@ -357,6 +378,8 @@ typedef struct {
     ngx_http_push_approval_keyring_t *keyring;
     ngx_str_t                     secret_file;
     ngx_str_t                     node;
+    ngx_path_t                   *journal;
+    ngx_uint_t                    journal_fsync;
     ngx_flag_t                    used;         /* something is protected */
     ngx_flag_t                    endpoints;
 } ngx_http_push_approval_main_conf_t;
@@ -431,6 +454,7 @@ struct ngx_http_push_approval_ctx_s {
     ngx_uint_t                    reason;       /* RS_* */
     ngx_str_t                     approval;     /* id served under */
     ngx_str_t                     approver;     /* who approved it */
+    ngx_str_t                     user;         /* who asked, cleaned */
     void                         *data;         /* endpoint state */
 
     /* waiting */
@@ -566,6 +590,31 @@ void ngx_http_push_approval_limit_reclaim_locked(
     ngx_http_push_approval_zone_t *zone, ngx_uint_t n);
 void ngx_http_push_approval_limit_expire_locked(
     ngx_http_push_approval_zone_t *zone, ngx_uint_t n);
+
+/* journal.c */
+ngx_int_t ngx_http_push_approval_journal_init(ngx_cycle_t *cycle);
+void ngx_http_push_approval_journal_exit(ngx_cycle_t *cycle);
+ngx_uint_t ngx_http_push_approval_journal_on(void);
+void ngx_http_push_approval_journal_event(const char *event,
+    ngx_str_t *fields);
+void ngx_http_push_approval_journal_flush(void);
+ngx_uint_t ngx_http_push_approval_journal_count(void);
+
+/* event.c */
+void ngx_http_push_approval_event(const char *name,
+    ngx_http_push_approval_event_t *e);
+void ngx_http_push_approval_event_challenge(ngx_http_push_approval_event_t *e,
+    ngx_http_push_approval_challenge_t *ch);
+void ngx_http_push_approval_event_request(ngx_http_push_approval_event_t *e,
+    ngx_http_request_t *r);
+void ngx_http_push_approval_event_of(ngx_http_request_t *r, const char *name,
+    ngx_str_t *user, const char *reason);
+void ngx_http_push_approval_rejected(ngx_http_request_t *r,
+    const char *reason);
+ngx_int_t ngx_http_push_approval_log_handler(ngx_http_request_t *r);
+void ngx_http_push_approval_challenge_event(
+    ngx_http_push_approval_challenge_t *ch, const char *name,
+    ngx_str_t *approver);
 
 /* wake.c */
 ngx_int_t ngx_http_push_approval_wake_init(ngx_cycle_t *cycle);

@@ -57,6 +57,8 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
            != NGX_OK
         || (zone = ngx_http_push_approval_find_challenge(r, id, ch)) == NULL)
     {
+        ngx_http_push_approval_rejected(r, "bad_pending");
+
         return ngx_http_push_approval_send_status(r,
                    NGX_HTTP_PUSH_APPROVAL_ST_NOT_FOUND, NULL, 0);
     }
@@ -75,6 +77,8 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
                                                r->pool, &ctx->redirect)
             != NGX_OK)
         {
+            ngx_http_push_approval_rejected(r, "bad_path");
+
             return ngx_http_push_approval_send_status(r,
                        NGX_HTTP_PUSH_APPROVAL_ST_BAD_REQUEST, &ch->id_text, 0);
         }

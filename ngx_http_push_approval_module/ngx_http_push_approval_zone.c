@@ -29,6 +29,8 @@ static ngx_http_push_approval_node_t *ngx_http_push_approval_find_live(
 static ngx_uint_t ngx_http_push_approval_close_user(
     ngx_http_push_approval_zone_t *zone, u_char *who,
     u_char (*ids)[NGX_HTTP_PUSH_APPROVAL_ID_BYTES]);
+static void ngx_http_push_approval_expired_event(
+    ngx_http_push_approval_node_t *node);
 static void ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_node_t *node, ngx_uint_t state);
 static ngx_int_t ngx_http_push_approval_copy(
@@ -543,6 +545,35 @@ ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
     {
         zone->sh->challenges_total[state]++;
     }
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_TIMEOUT) {
+        ngx_http_push_approval_expired_event(node);
+    }
+}
+
+
+/* the end of a wait, seen by whichever worker looked first */
+
+static void
+ngx_http_push_approval_expired_event(ngx_http_push_approval_node_t *node)
+{
+    u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2];
+    ngx_str_t                       src;
+    ngx_http_push_approval_event_t  e;
+
+    ngx_memzero(&e, sizeof(ngx_http_push_approval_event_t));
+
+    src.data = node->id;
+    src.len = NGX_HTTP_PUSH_APPROVAL_ID_BYTES;
+    e.id.data = id;
+    ngx_http_push_approval_b64url_encode(&e.id, &src);
+
+    e.user.data = node->data;
+    e.user.len = node->user_len;
+    e.approver.data = node->data + node->user_len;
+    e.approver.len = node->approver_len;
+
+    ngx_http_push_approval_event("expired", &e);
 }
 
 

@@ -54,6 +54,7 @@ EOF
     access_log %%DIR%%/access.log pa;
     push_approval_zone $zone;
     push_approval_secret_file %%SECRET%%;
+    push_approval_journal %%DIR%%/journal;
     push_approval_endpoint_url http://127.0.0.1:%%PORT%%/_pa/approve/;
     $http
 

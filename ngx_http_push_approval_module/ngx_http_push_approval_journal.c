@@ -1,0 +1,360 @@
+
+/*
+ * The journal: the embedded, append-only audit sink.  Each worker is one
+ * writer with its own hash chain (seq counts up from 1, prev is the SHA-256
+ * of the writer's previous line) in its own NDJSON file.  Events are
+ * buffered and written with one write(2) by the end of the event-loop
+ * cycle in which they happened (a posted event), fsync'ed first with
+ * sync=fsync.  A file renamed away (log rotation, then USR1) is noticed
+ * within a second and the chain goes on in a new file.
+ */
+
+
+#include "ngx_http_push_approval_module.h"
+
+#include <openssl/sha.h>
+
+
+#define NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF   (64 * 1024)
+#define NGX_HTTP_PUSH_APPROVAL_CHECK_FILE    1000
+
+
+typedef struct {
+    ngx_fd_t                      fd;
+    ngx_str_t                     path;         /* of the current file */
+    ngx_str_t                     writer;       /* node:pid:start */
+    uint64_t                      seq;
+    u_char                        prev[SHA256_DIGEST_LENGTH * 2];
+    u_char                       *buf;
+    size_t                        len;
+    ngx_uint_t                    fsync;
+    ngx_event_t                   flush;        /* posted */
+    ngx_event_t                   check;        /* rotation timer */
+    ngx_uint_t                    events;
+    ngx_atomic_t                 *counter;      /* in the first zone */
+} ngx_http_push_approval_journal_t;
+
+
+static void ngx_http_push_approval_journal_flush_handler(ngx_event_t *ev);
+static void ngx_http_push_approval_journal_check(ngx_event_t *ev);
+static ngx_int_t ngx_http_push_approval_journal_open(ngx_cycle_t *cycle);
+static void ngx_http_push_approval_journal_write(u_char *p, size_t len);
+
+
+static ngx_http_push_approval_journal_t  *ngx_http_push_approval_journal;
+
+
+ngx_int_t
+ngx_http_push_approval_journal_init(ngx_cycle_t *cycle)
+{
+    u_char                              *p;
+    ngx_time_t                          *tp;
+    ngx_http_push_approval_journal_t    *j;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_push_approval_module);
+    if (pmcf == NULL || pmcf->journal == NULL) {
+        return NGX_OK;
+    }
+
+    j = ngx_pcalloc(cycle->pool, sizeof(ngx_http_push_approval_journal_t));
+    if (j == NULL) {
+        return NGX_ERROR;
+    }
+
+    j->buf = ngx_palloc(cycle->pool, NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF);
+    if (j->buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    tp = ngx_timeofday();
+
+    j->writer.data = ngx_pnalloc(cycle->pool, pmcf->node.len + 2
+                                              + NGX_INT64_LEN * 2);
+    if (j->writer.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(j->writer.data, "%V:%P:%M", &pmcf->node, ngx_pid,
+                    (ngx_msec_t) tp->sec * 1000 + tp->msec);
+    j->writer.len = p - j->writer.data;
+
+    j->path.data = ngx_pnalloc(cycle->pool, pmcf->journal->name.len
+                                            + sizeof("/journal-.ndjson")
+                                            + NGX_INT64_LEN * 2);
+    if (j->path.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(j->path.data, "%V/journal-%P-%M.ndjson%Z",
+                    &pmcf->journal->name, ngx_pid,
+                    (ngx_msec_t) tp->sec * 1000 + tp->msec);
+    j->path.len = p - 1 - j->path.data;
+
+    ngx_memset(j->prev, '0', sizeof(j->prev));
+    j->fsync = pmcf->journal_fsync;
+    j->fd = NGX_INVALID_FILE;
+
+    j->flush.handler = ngx_http_push_approval_journal_flush_handler;
+    j->flush.log = cycle->log;
+    j->flush.data = j;
+
+    j->check.handler = ngx_http_push_approval_journal_check;
+    j->check.log = cycle->log;
+    j->check.data = cycle;
+    j->check.cancelable = 1;
+
+    if (pmcf->zones.nelts) {
+        j->counter = &((ngx_http_push_approval_zone_t **)
+                       pmcf->zones.elts)[0]->sh->journal_events;
+    }
+
+    ngx_http_push_approval_journal = j;
+
+    if (ngx_http_push_approval_journal_open(cycle) != NGX_OK) {
+        ngx_http_push_approval_journal = NULL;
+        return NGX_ERROR;
+    }
+
+    ngx_add_timer(&j->check, NGX_HTTP_PUSH_APPROVAL_CHECK_FILE);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_journal_open(ngx_cycle_t *cycle)
+{
+    ngx_fd_t                           fd;
+    ngx_http_push_approval_journal_t  *j;
+
+    j = ngx_http_push_approval_journal;
+
+    fd = ngx_open_file(j->path.data, NGX_FILE_APPEND,
+                       NGX_FILE_CREATE_OR_OPEN, 0640);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                      ngx_open_file_n " \"%s\" failed", j->path.data);
+        return NGX_ERROR;
+    }
+
+    if (j->fd != NGX_INVALID_FILE) {
+        (void) ngx_close_file(j->fd);
+    }
+
+    j->fd = fd;
+
+    return NGX_OK;
+}
+
+
+/* the last event of a writer, written at once */
+
+void
+ngx_http_push_approval_journal_exit(ngx_cycle_t *cycle)
+{
+    ngx_http_push_approval_journal_t  *j;
+
+    j = ngx_http_push_approval_journal;
+
+    if (j == NULL) {
+        return;
+    }
+
+    ngx_http_push_approval_journal_flush();
+
+    if (j->check.timer_set) {
+        ngx_del_timer(&j->check);
+    }
+
+    if (j->fd != NGX_INVALID_FILE) {
+        (void) ngx_close_file(j->fd);
+        j->fd = NGX_INVALID_FILE;
+    }
+
+    ngx_http_push_approval_journal = NULL;
+}
+
+
+ngx_uint_t
+ngx_http_push_approval_journal_on(void)
+{
+    return ngx_http_push_approval_journal != NULL;
+}
+
+
+/*
+ * Appends one event.  fields is the JSON of the event's own fields,
+ * "\"k\":\"v\",..." already escaped, or empty.  The chain fields come first.
+ */
+
+void
+ngx_http_push_approval_journal_event(const char *event, ngx_str_t *fields)
+{
+    u_char                              *p, *line, hash[SHA256_DIGEST_LENGTH];
+    size_t                               len;
+    ngx_time_t                          *tp;
+    ngx_http_push_approval_journal_t    *j;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    j = ngx_http_push_approval_journal;
+
+    if (j == NULL) {
+        return;
+    }
+
+    pmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_push_approval_module);
+
+    len = sizeof("{\"v\":1,\"ts\":,\"event\":\"\",\"eid\":\"/\",\"writer\":\"\","
+                 "\"seq\":,\"node\":\"\",\"prev\":\"\",}\n")
+          + NGX_INT64_LEN * 3 + ngx_strlen(event) + 2 * j->writer.len
+          + ngx_http_push_approval_json_len(&pmcf->node)
+          + sizeof(j->prev) + fields->len;
+
+    if (len > NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "push_approval: a %s event of %uz bytes is too large "
+                      "for the journal", event, len);
+        return;
+    }
+
+    if (j->len + len > NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF) {
+        ngx_http_push_approval_journal_flush();
+    }
+
+    tp = ngx_timeofday();
+    j->seq++;
+
+    line = j->buf + j->len;
+
+    p = ngx_sprintf(line, "{\"v\":1,\"ts\":%M,\"event\":\"%s\",\"eid\":\"%V/%uL\","
+                    "\"writer\":\"%V\",\"seq\":%uL,\"node\":\"",
+                    (ngx_msec_t) tp->sec * 1000 + tp->msec, event, &j->writer,
+                    j->seq, &j->writer, j->seq);
+    p = ngx_http_push_approval_json_escape(p, &pmcf->node);
+    p = ngx_cpymem(p, "\",\"prev\":\"", sizeof("\",\"prev\":\"") - 1);
+    p = ngx_cpymem(p, j->prev, sizeof(j->prev));
+    *p++ = '"';
+
+    if (fields->len) {
+        *p++ = ',';
+        p = ngx_cpymem(p, fields->data, fields->len);
+    }
+
+    *p++ = '}';
+
+    /* the next line links to this one, without its newline */
+
+    SHA256(line, p - line, hash);
+    ngx_hex_dump(j->prev, hash, sizeof(hash));
+
+    *p++ = '\n';
+    j->len = p - j->buf;
+    j->events++;
+
+    if (j->counter) {
+        (void) ngx_atomic_fetch_add(j->counter, 1);
+    }
+
+    if (!j->flush.posted) {
+        ngx_post_event(&j->flush, &ngx_posted_events);
+    }
+}
+
+
+static void
+ngx_http_push_approval_journal_flush_handler(ngx_event_t *ev)
+{
+    ngx_http_push_approval_journal_flush();
+}
+
+
+void
+ngx_http_push_approval_journal_flush(void)
+{
+    ngx_http_push_approval_journal_t  *j;
+
+    j = ngx_http_push_approval_journal;
+
+    if (j == NULL || j->len == 0) {
+        return;
+    }
+
+    ngx_http_push_approval_journal_write(j->buf, j->len);
+    j->len = 0;
+
+    if (j->fsync && fdatasync(j->fd) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, ngx_errno,
+                      "fdatasync() of \"%s\" failed", j->path.data);
+    }
+
+    if (j->flush.posted) {
+        ngx_delete_posted_event(&j->flush);
+    }
+}
+
+
+/* the one blocking write the module allows itself: small, local, batched */
+
+static void
+ngx_http_push_approval_journal_write(u_char *p, size_t len)
+{
+    ssize_t                            n;
+    ngx_http_push_approval_journal_t  *j;
+
+    j = ngx_http_push_approval_journal;
+
+    while (len) {
+        n = write(j->fd, p, len);
+
+        if (n == -1) {
+            if (ngx_errno == NGX_EINTR) {
+                continue;
+            }
+
+            ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, ngx_errno,
+                          "write() to the journal \"%s\" failed, %uz bytes "
+                          "of audit events lost", j->path.data, len);
+            return;
+        }
+
+        p += n;
+        len -= n;
+    }
+}
+
+
+/* log rotation: the file was renamed or removed, go on in a new one */
+
+static void
+ngx_http_push_approval_journal_check(ngx_event_t *ev)
+{
+    ngx_file_info_t                    fi, ofi;
+    ngx_http_push_approval_journal_t  *j;
+
+    j = ngx_http_push_approval_journal;
+
+    if (j == NULL) {
+        return;
+    }
+
+    if (ngx_file_info(j->path.data, &fi) == NGX_FILE_ERROR
+        || ngx_fd_info(j->fd, &ofi) == NGX_FILE_ERROR
+        || ngx_file_uniq(&fi) != ngx_file_uniq(&ofi))
+    {
+        ngx_http_push_approval_journal_flush();
+        (void) ngx_http_push_approval_journal_open(ev->data);
+    }
+
+    ngx_add_timer(ev, NGX_HTTP_PUSH_APPROVAL_CHECK_FILE);
+}
+
+
+ngx_uint_t
+ngx_http_push_approval_journal_count(void)
+{
+    return ngx_http_push_approval_journal
+           ? ngx_http_push_approval_journal->events : 0;
+}
