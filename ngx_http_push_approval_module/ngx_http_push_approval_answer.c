@@ -951,7 +951,8 @@ ngx_http_push_approval_send_result(ngx_http_request_t *r,
     ngx_http_push_approval_out_html(&o, &title);
     ngx_http_push_approval_out_printf(&o, "</h1>\n<p class=\"status %s\">"
                                       "Result: <strong id=\"pa-result\">",
-                                      status == NGX_HTTP_PUSH_APPROVAL_ST_APPROVED
+                                      (status
+                                       == NGX_HTTP_PUSH_APPROVAL_ST_APPROVED)
                                       ? "ok" : "bad");
     ngx_http_push_approval_out_str(&o, &oc->reason);
     ngx_http_push_approval_out_lit(&o, "</strong></p>\n<p>");

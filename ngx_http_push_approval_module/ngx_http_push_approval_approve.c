@@ -333,8 +333,8 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
     if (ap->ch->separate) {
         rc = ngx_http_push_approval_separate(ap->zone, ap->ch, &identity);
         if (rc != NGX_OK) {
-            return ngx_http_push_approval_refused(r, ap, NGX_HTTP_FORBIDDEN,
-                       rc, (char *) ngx_http_push_approval_status_name(rc)->data);
+            return ngx_http_push_approval_refused(r, ap, NGX_HTTP_FORBIDDEN, rc,
+                       (char *) ngx_http_push_approval_status_name(rc)->data);
         }
     }
 

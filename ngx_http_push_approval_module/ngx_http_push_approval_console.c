@@ -212,7 +212,8 @@ ngx_http_push_approval_list_json(ngx_http_request_t *r, ngx_array_t *list,
 
 
 #define ngx_http_push_approval_html_field(p, label, s)                        \
-    p = ngx_cpymem(p, "<dt>" label "</dt><dd>", sizeof("<dt>" label "</dt><dd>") - 1); \
+    p = ngx_cpymem(p, "<dt>" label "</dt><dd>",                             \
+                   sizeof("<dt>" label "</dt><dd>") - 1);                     \
     p = ngx_http_push_approval_html_escape(p, s);                             \
     p = ngx_cpymem(p, "</dd>", 5)
 
@@ -518,8 +519,8 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
              "push_approval_journal_backlog_bytes 0\n"
              "# TYPE push_approval_redis_up gauge\n"
              "push_approval_redis_up 0\n",
-             pmcf->zones.nelts ? (ngx_atomic_uint_t) zones[0]->sh->journal_events
-                               : 0);
+             pmcf->zones.nelts
+             ? (ngx_atomic_uint_t) zones[0]->sh->journal_events : 0);
 
     body.len = p - body.data;
     ngx_str_set(&type, "text/plain; version=0.0.4; charset=utf-8");

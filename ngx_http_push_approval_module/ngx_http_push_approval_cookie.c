@@ -251,7 +251,8 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
 
     part.data = ck.id;
     part.len = NGX_HTTP_PUSH_APPROVAL_ID_BYTES;
-    ctx->approval.data = ngx_pnalloc(r->pool, NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2);
+    ctx->approval.data = ngx_pnalloc(r->pool,
+                                     NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2);
     if (ctx->approval.data) {
         ngx_http_push_approval_b64url_encode(&ctx->approval, &part);
     }
@@ -347,7 +348,8 @@ ngx_int_t
 ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch)
 {
-    u_char                              *p, raw[NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX];
+    u_char                              *p;
+    u_char                               raw[NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX];
     time_t                               expires, max_age;
     ngx_str_t                            part, value, header, server, path;
     ngx_uint_t                           i;

@@ -18,7 +18,8 @@ static u_char *ngx_http_push_approval_event_str(u_char *p, u_char *last,
     const char *name, ngx_str_t *s);
 
 
-static u_char  ngx_http_push_approval_event_buf[NGX_HTTP_PUSH_APPROVAL_EVENT_MAX];
+static u_char
+    ngx_http_push_approval_event_buf[NGX_HTTP_PUSH_APPROVAL_EVENT_MAX];
 
 
 void

@@ -118,7 +118,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
 
     if (user.len == 0) {
         return ngx_http_push_approval_answer(r, ctx,
-                                          NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY);
+                                         NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY);
     }
 
     h = ngx_http_push_approval_find_header(r, "Sec-Fetch-Site",
@@ -244,7 +244,7 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
                       "push_approval: zone \"%V\" is full",
                       &ctx->zone->name);
         return ngx_http_push_approval_answer(r, ctx,
-                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
+                                         NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
     }
 
     ctx->creator = 1;
@@ -482,7 +482,7 @@ ngx_http_push_approval_notified(ngx_http_request_t *r,
 
     if (!ok) {
         return ngx_http_push_approval_answer(r, ctx,
-                                          NGX_HTTP_PUSH_APPROVAL_ST_PUSH_FAILED);
+                                         NGX_HTTP_PUSH_APPROVAL_ST_PUSH_FAILED);
     }
 
     if (ch->answer == NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD) {
@@ -524,7 +524,7 @@ ngx_http_push_approval_wait(ngx_http_request_t *r,
 
     if (ctx->shutdown) {
         return ngx_http_push_approval_answer(r, ctx,
-                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
+                                         NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
     }
 
     if (ngx_http_push_approval_zone_state(ctx->zone, ch->id, &state)
@@ -556,7 +556,7 @@ ngx_http_push_approval_wait(ngx_http_request_t *r,
         || ngx_http_push_approval_set_cookie(r, ch) != NGX_OK)
     {
         return ngx_http_push_approval_answer(r, ctx,
-                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
+                                         NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
     }
 
     ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_PASSED;
@@ -777,7 +777,8 @@ ngx_http_push_approval_set_pending(ngx_http_request_t *r,
                                               "HttpOnly; SameSite=Strict; "
                                               "Secure")
                                        + ch->id_text.len + pending->len
-                                       + pscf->wait_prefix.len + NGX_TIME_T_LEN);
+                                       + pscf->wait_prefix.len
+                                       + NGX_TIME_T_LEN);
     if (header.data == NULL) {
         return NGX_ERROR;
     }

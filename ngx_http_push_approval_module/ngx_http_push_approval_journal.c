@@ -207,8 +207,8 @@ ngx_http_push_approval_journal_event(const char *event, ngx_str_t *fields)
     pmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
                                                ngx_http_push_approval_module);
 
-    len = sizeof("{\"v\":1,\"ts\":,\"event\":\"\",\"eid\":\"/\",\"writer\":\"\","
-                 "\"seq\":,\"node\":\"\",\"prev\":\"\",}\n")
+    len = sizeof("{\"v\":1,\"ts\":,\"event\":\"\",\"eid\":\"/\","
+                 "\"writer\":\"\",\"seq\":,\"node\":\"\",\"prev\":\"\",}\n")
           + NGX_INT64_LEN * 3 + ngx_strlen(event) + 2 * j->writer.len
           + ngx_http_push_approval_json_len(&pmcf->node)
           + sizeof(j->prev) + fields->len;
@@ -229,8 +229,9 @@ ngx_http_push_approval_journal_event(const char *event, ngx_str_t *fields)
 
     line = j->buf + j->len;
 
-    p = ngx_sprintf(line, "{\"v\":1,\"ts\":%M,\"event\":\"%s\",\"eid\":\"%V/%uL\","
-                    "\"writer\":\"%V\",\"seq\":%uL,\"node\":\"",
+    p = ngx_sprintf(line, "{\"v\":1,\"ts\":%M,\"event\":\"%s\","
+                    "\"eid\":\"%V/%uL\",\"writer\":\"%V\",\"seq\":%uL,"
+                    "\"node\":\"",
                     (ngx_msec_t) tp->sec * 1000 + tp->msec, event, &j->writer,
                     j->seq, &j->writer, j->seq);
     p = ngx_http_push_approval_json_escape(p, &pmcf->node);

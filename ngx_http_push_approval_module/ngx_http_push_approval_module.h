@@ -442,7 +442,8 @@ typedef enum {
 
 typedef struct ngx_http_push_approval_ctx_s  ngx_http_push_approval_ctx_t;
 
-typedef void (*ngx_http_push_approval_wake_pt)(ngx_http_push_approval_ctx_t *ctx);
+typedef void (*ngx_http_push_approval_wake_pt)(
+    ngx_http_push_approval_ctx_t *ctx);
 
 struct ngx_http_push_approval_ctx_s {
     ngx_http_request_t           *request;
@@ -543,7 +544,8 @@ ngx_rbtree_node_t *ngx_http_push_approval_lookup(ngx_rbtree_t *tree,
 void ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
     ngx_uint_t n);
 ngx_int_t ngx_http_push_approval_zone_create(
-    ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_challenge_t *ch);
+    ngx_http_push_approval_zone_t *zone,
+    ngx_http_push_approval_challenge_t *ch);
 ngx_int_t ngx_http_push_approval_zone_join(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
 ngx_int_t ngx_http_push_approval_zone_lookup(

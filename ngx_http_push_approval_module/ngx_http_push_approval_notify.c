@@ -440,7 +440,8 @@ ngx_http_push_approval_json(ngx_http_request_t *r,
     m.len = ngx_http_push_approval_methods_text(methods, ch->methods)
             - methods;
 
-    len = sizeof("{\"id\":\"\",\"user\":\"\",\"approver\":\"\",\"unlocks\":\"\","
+    len = sizeof("{\"id\":\"\",\"user\":\"\",\"approver\":\"\","
+                 "\"unlocks\":\"\","
                  "\"server\":\"\",\"scope\":\"\",\"methods\":\"\",\"ttl\":,"
                  "\"client\":\"\",\"agent\":\"\",\"method\":\"\",\"uri\":\"\","
                  "\"approve_url\":\"\",\"expires\":,\"node\":\"\","

@@ -102,7 +102,8 @@ static ngx_int_t
 ngx_http_push_approval_pending_value(ngx_http_request_t *r,
     ngx_str_t *id_text, ngx_str_t *secret)
 {
-    u_char           name[sizeof("pa_pending_") + NGX_HTTP_PUSH_APPROVAL_ID_LEN];
+    u_char           name[sizeof("pa_pending_")
+                          + NGX_HTTP_PUSH_APPROVAL_ID_LEN];
     ngx_str_t        n;
     ngx_table_elt_t *h;
 

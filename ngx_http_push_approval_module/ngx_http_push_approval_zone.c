@@ -1044,7 +1044,8 @@ ngx_http_push_approval_zone_register(ngx_http_push_approval_zone_t *zone,
             return;
         }
 
-        if (zone->sh->workers[i] == 0 && free == NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS)
+        if (zone->sh->workers[i] == 0
+            && free == NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS)
         {
             free = i;
         }
