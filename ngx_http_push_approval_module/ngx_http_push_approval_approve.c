@@ -259,7 +259,7 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
 {
     u_char                               dbuf[16], cbuf[16];
     ngx_int_t                            rc;
-    ngx_str_t                            body, decision, code, identity;
+    ngx_str_t                            body, decision, code, identity, raw;
     ngx_uint_t                           want, result, status;
     ngx_http_push_approval_loc_conf_t   *plcf;
     ngx_http_push_approval_main_conf_t  *pmcf;
@@ -342,7 +342,8 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
         identity = ap->ch->approver;
 
     } else {
-        ngx_http_push_approval_clean_text(&identity,
+        raw = identity;
+        ngx_http_push_approval_clean_text(&raw,
                                           NGX_HTTP_PUSH_APPROVAL_USER_MAX,
                                           &identity, r->pool);
     }
@@ -355,11 +356,13 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
         ngx_http_push_approval_wake_broadcast(ap->zone, ap->id);
         ngx_http_push_approval_challenge_event(ap->ch,
             (char *) ngx_http_push_approval_status_name(result)->data,
-            &identity);
+            &identity,
+            result == NGX_HTTP_PUSH_APPROVAL_ST_CODE_MISMATCH
+            ? "third_wrong_code_denies" : NULL);
 
     } else if (rc == NGX_AGAIN) {
         ngx_http_push_approval_challenge_event(ap->ch, "code_mismatch",
-                                               &identity);
+                                               &identity, "wrong_code");
 
     } else {
         ngx_http_push_approval_rejected(r,

@@ -454,7 +454,7 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
     }
 
     ngx_http_push_approval_challenge_event(ch, "cookie_issued",
-                                           &ch->decided_by);
+                                           &ch->decided_by, NULL);
 
     ngx_str_set(&value, "private, no-store");
 

@@ -16,6 +16,7 @@
 
 static u_char *ngx_http_push_approval_event_str(u_char *p, u_char *last,
     const char *name, ngx_str_t *s);
+static void ngx_http_push_approval_redact(ngx_str_t *uri);
 
 
 static u_char
@@ -143,6 +144,46 @@ ngx_http_push_approval_event_request(ngx_http_push_approval_event_t *e,
     ngx_http_push_approval_clean_text(&r->unparsed_uri,
                                       NGX_HTTP_PUSH_APPROVAL_URI_MAX,
                                       &e->uri, r->pool);
+
+    ngx_http_push_approval_redact(&e->uri);
+}
+
+
+/*
+ * An approve URL carries its decision token as "{id}.{token}": the trail
+ * keeps the id and drops the token, which could still decide.
+ */
+
+static void
+ngx_http_push_approval_redact(ngx_str_t *uri)
+{
+    u_char  *p, *last, *q;
+
+    last = uri->data + uri->len;
+
+    for (p = uri->data; p < last; p++) {
+
+        if (*p == '?') {
+            return;
+        }
+
+        if (*p != '.') {
+            continue;
+        }
+
+        for (q = p + 1;
+             q < last && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')
+                          || (*q >= '0' && *q <= '9') || *q == '-'
+                          || *q == '_');
+             q++)
+        { /* void */ }
+
+        if (q - p > 16) {
+            /* the rest of the URI may hold the same token again */
+            uri->len = p - uri->data;
+            return;
+        }
+    }
 }
 
 
@@ -186,19 +227,19 @@ ngx_http_push_approval_rejected(ngx_http_request_t *r, const char *reason)
     static ngx_uint_t  n, dropped;
 
     if (second != ngx_time()) {
-        if (dropped) {
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "push_approval: %ui \"rejected\" events over the "
-                          "rate were not written", dropped);
-        }
-
         second = ngx_time();
         n = 0;
         dropped = 0;
     }
 
     if (++n > NGX_HTTP_PUSH_APPROVAL_REJECTED_RATE) {
-        dropped++;
+        if (dropped++ == 0) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "push_approval: more than %d \"rejected\" events "
+                          "a second, the rest of this second's are not "
+                          "written", NGX_HTTP_PUSH_APPROVAL_REJECTED_RATE);
+        }
+
         return;
     }
 

@@ -236,7 +236,8 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
     }
 
     if (rc == NGX_OK) {
-        ngx_http_push_approval_challenge_event(ch, "challenge_created", NULL);
+        ngx_http_push_approval_challenge_event(ch, "challenge_created", NULL,
+                                               NULL);
     }
 
     if (rc != NGX_OK) {
@@ -471,7 +472,7 @@ ngx_http_push_approval_notified(ngx_http_request_t *r,
     }
 
     ngx_http_push_approval_challenge_event(ch, ok ? "notified" : "push_failed",
-                                           NULL);
+                                           NULL, NULL);
 
     if (ngx_http_push_approval_zone_notified(ctx->zone, ch->id, ok) == NGX_OK
         && !ok)
@@ -660,7 +661,7 @@ ngx_http_push_approval_refuse(ngx_http_request_t *r,
 
 void
 ngx_http_push_approval_challenge_event(ngx_http_push_approval_challenge_t *ch,
-    const char *name, ngx_str_t *approver)
+    const char *name, ngx_str_t *approver, const char *reason)
 {
     ngx_http_push_approval_event_t  e;
 
@@ -669,6 +670,11 @@ ngx_http_push_approval_challenge_event(ngx_http_push_approval_challenge_t *ch,
 
     if (approver && approver->len) {
         e.approver = *approver;
+    }
+
+    if (reason) {
+        e.reason.data = (u_char *) reason;
+        e.reason.len = ngx_strlen(reason);
     }
 
     ngx_http_push_approval_event(name, &e);

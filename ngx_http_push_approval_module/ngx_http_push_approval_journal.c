@@ -15,7 +15,12 @@
 #include <openssl/sha.h>
 
 
-#define NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF   (64 * 1024)
+/*
+ * A batch is written past FLUSH; the rest is room for events that come
+ * while the zone's mutex is held, when nothing may be written.
+ */
+#define NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF   (256 * 1024)
+#define NGX_HTTP_PUSH_APPROVAL_JOURNAL_FLUSH (128 * 1024)
 #define NGX_HTTP_PUSH_APPROVAL_CHECK_FILE    1000
 
 
@@ -31,6 +36,7 @@ typedef struct {
     ngx_event_t                   flush;        /* posted */
     ngx_event_t                   check;        /* rotation timer */
     ngx_uint_t                    events;
+    ngx_uint_t                    hold;         /* no write(2) now */
     ngx_atomic_t                 *counter;      /* in the first zone */
 } ngx_http_push_approval_journal_t;
 
@@ -213,15 +219,15 @@ ngx_http_push_approval_journal_event(const char *event, ngx_str_t *fields)
           + ngx_http_push_approval_json_len(&pmcf->node)
           + sizeof(j->prev) + fields->len;
 
-    if (len > NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF) {
-        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                      "push_approval: a %s event of %uz bytes is too large "
-                      "for the journal", event, len);
-        return;
+    if (!j->hold && j->len + len > NGX_HTTP_PUSH_APPROVAL_JOURNAL_FLUSH) {
+        ngx_http_push_approval_journal_flush();
     }
 
     if (j->len + len > NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF) {
-        ngx_http_push_approval_journal_flush();
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "push_approval: no room for a %s event of %uz bytes "
+                      "in the journal buffer, the event is lost", event, len);
+        return;
     }
 
     tp = ngx_timeofday();
@@ -350,6 +356,15 @@ ngx_http_push_approval_journal_check(ngx_event_t *ev)
     }
 
     ngx_add_timer(ev, NGX_HTTP_PUSH_APPROVAL_CHECK_FILE);
+}
+
+
+void
+ngx_http_push_approval_journal_hold(ngx_uint_t on)
+{
+    if (ngx_http_push_approval_journal) {
+        ngx_http_push_approval_journal->hold = on;
+    }
 }
 
 

@@ -21,6 +21,7 @@ static char *ngx_http_push_approval_check_loc(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf,
     ngx_http_core_loc_conf_t *clcf);
 static ngx_int_t ngx_http_push_approval_check_servers(ngx_conf_t *cf);
+static ngx_int_t ngx_http_push_approval_valid_path(ngx_str_t *s);
 static ngx_int_t ngx_http_push_approval_init_process(ngx_cycle_t *cycle);
 static void ngx_http_push_approval_exit_process(ngx_cycle_t *cycle);
 
@@ -58,6 +59,8 @@ static char *ngx_http_push_approval_check_wait(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_push_approval_check_digits(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_push_approval_check_node(ngx_conf_t *cf, void *post,
+    void *data);
 
 
 static ngx_conf_post_handler_pt  ngx_http_push_approval_ttl_post =
@@ -66,6 +69,8 @@ static ngx_conf_post_handler_pt  ngx_http_push_approval_wait_post =
     ngx_http_push_approval_check_wait;
 static ngx_conf_post_handler_pt  ngx_http_push_approval_digits_post =
     ngx_http_push_approval_check_digits;
+static ngx_conf_post_handler_pt  ngx_http_push_approval_node_post =
+    ngx_http_push_approval_check_node;
 
 
 static ngx_conf_enum_t  ngx_http_push_approval_modes[] = {
@@ -104,7 +109,7 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_push_approval_main_conf_t, node),
-      NULL },
+      &ngx_http_push_approval_node_post },
 
     { ngx_string("push_approval_endpoint_url"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
@@ -658,6 +663,13 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
         {
             conf->scope = clcf->name;
 
+            if (ngx_http_push_approval_valid_path(&conf->scope) != NGX_OK
+                || conf->scope.len > NGX_HTTP_PUSH_APPROVAL_SCOPE_MAX)
+            {
+                conf->scope.data = NULL;
+                conf->scope.len = 0;
+            }
+
         } else if (clcf->name.len == 0) {
             ngx_str_set(&conf->scope, "/");
         }
@@ -697,7 +709,10 @@ ngx_http_push_approval_check_loc(ngx_conf_t *cf,
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"push_approval\" in %s:%ui: the %s location \"%V\" "
                       "needs \"push_approval_scope\"", conf->file, conf->line,
-                      clcf->named ? "named" : "regex", &clcf->name);
+                      clcf->named ? "named"
+                      : (clcf->name.len > NGX_HTTP_PUSH_APPROVAL_SCOPE_MAX)
+                        ? "long" : "regex",
+                      &clcf->name);
         return NGX_CONF_ERROR;
     }
 
@@ -1331,6 +1346,33 @@ ngx_http_push_approval_check_wait(ngx_conf_t *cf, void *post, void *data)
     if (*sp <= 0 || *sp > 10 * 60) {
         return "must be more than 0 and at most 10m "
                "(NIST SP 800-63B-4 §3.1.3)";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* the node name goes into every event's writer and eid, unescaped */
+
+static char *
+ngx_http_push_approval_check_node(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *s = data;
+
+    size_t  i;
+
+    if (s->len == 0 || s->len > 64) {
+        return "must have 1 to 64 characters";
+    }
+
+    for (i = 0; i < s->len; i++) {
+        if (!((s->data[i] >= 'a' && s->data[i] <= 'z')
+              || (s->data[i] >= 'A' && s->data[i] <= 'Z')
+              || (s->data[i] >= '0' && s->data[i] <= '9')
+              || s->data[i] == '-' || s->data[i] == '_' || s->data[i] == '.'))
+        {
+            return "must be made of letters, digits, \"-\", \"_\" and \".\"";
+        }
     }
 
     return NGX_CONF_OK;

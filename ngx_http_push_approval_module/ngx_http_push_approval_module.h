@@ -600,6 +600,7 @@ ngx_uint_t ngx_http_push_approval_journal_on(void);
 void ngx_http_push_approval_journal_event(const char *event,
     ngx_str_t *fields);
 void ngx_http_push_approval_journal_flush(void);
+void ngx_http_push_approval_journal_hold(ngx_uint_t on);
 ngx_uint_t ngx_http_push_approval_journal_count(void);
 
 /* event.c */
@@ -616,7 +617,7 @@ void ngx_http_push_approval_rejected(ngx_http_request_t *r,
 ngx_int_t ngx_http_push_approval_log_handler(ngx_http_request_t *r);
 void ngx_http_push_approval_challenge_event(
     ngx_http_push_approval_challenge_t *ch, const char *name,
-    ngx_str_t *approver);
+    ngx_str_t *approver, const char *reason);
 
 /* wake.c */
 ngx_int_t ngx_http_push_approval_wake_init(ngx_cycle_t *cycle);

@@ -205,6 +205,8 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
 
     ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_APPROVED;
     ctx->approval = ch->id_text;
+    ctx->user = ch->user;
+    ctx->approver = ch->decided_by;
 
     /* the pending cookie is spent */
 

@@ -29,8 +29,9 @@ static ngx_http_push_approval_node_t *ngx_http_push_approval_find_live(
 static ngx_uint_t ngx_http_push_approval_close_user(
     ngx_http_push_approval_zone_t *zone, u_char *who,
     u_char (*ids)[NGX_HTTP_PUSH_APPROVAL_ID_BYTES]);
-static void ngx_http_push_approval_expired_event(
-    ngx_http_push_approval_node_t *node);
+static void ngx_http_push_approval_node_event(
+    ngx_http_push_approval_node_t *node, const char *name,
+    const char *reason);
 static void ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_node_t *node, ngx_uint_t state);
 static ngx_int_t ngx_http_push_approval_copy(
@@ -547,15 +548,20 @@ ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
     }
 
     if (state == NGX_HTTP_PUSH_APPROVAL_TIMEOUT) {
-        ngx_http_push_approval_expired_event(node);
+        ngx_http_push_approval_node_event(node, "expired", NULL);
     }
 }
 
 
-/* the end of a wait, seen by whichever worker looked first */
+/*
+ * An event about a challenge the zone itself ended (its wait is over, or
+ * a lockout closed it): written by whichever worker saw it first.  The
+ * mutex is held, so the journal only buffers it.
+ */
 
 static void
-ngx_http_push_approval_expired_event(ngx_http_push_approval_node_t *node)
+ngx_http_push_approval_node_event(ngx_http_push_approval_node_t *node,
+    const char *name, const char *reason)
 {
     u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2];
     ngx_str_t                       src;
@@ -573,7 +579,14 @@ ngx_http_push_approval_expired_event(ngx_http_push_approval_node_t *node)
     e.approver.data = node->data + node->user_len;
     e.approver.len = node->approver_len;
 
-    ngx_http_push_approval_event("expired", &e);
+    if (reason) {
+        e.reason.data = (u_char *) reason;
+        e.reason.len = ngx_strlen(reason);
+    }
+
+    ngx_http_push_approval_journal_hold(1);
+    ngx_http_push_approval_event(name, &e);
+    ngx_http_push_approval_journal_hold(0);
 }
 
 
@@ -823,6 +836,8 @@ ngx_http_push_approval_close_user(ngx_http_push_approval_zone_t *zone,
         ngx_http_push_approval_settle(zone, node,
                                       NGX_HTTP_PUSH_APPROVAL_DENIED);
         zone->sh->decisions++;
+
+        ngx_http_push_approval_node_event(node, "denied", "user_locked_out");
 
         if (n < NGX_HTTP_PUSH_APPROVAL_CLOSE_MAX) {
             ngx_memcpy(ids[n++], node->id, NGX_HTTP_PUSH_APPROVAL_ID_BYTES);

@@ -78,6 +78,9 @@ my $push = $t->wait_push(5);
 my $id = $push->{json}{id};
 push @secrets, (PA::Std::approve_path($push) =~ /\.([\w-]{43})$/);
 is(decide($push, 'decision=approve')->{status}, 200, 'approved');
+is(decide($push, 'decision=maybe')->{status}, 400, 'a bad form, with a real token');
+ok(wait_event('rejected', reason => 'bad_form'),
+    'rejected event (its uri must not carry the token: checked at the end)');
 my $res = $t->http_wait($h, 5);
 is($res->{status}, 200, 'resumed');
 push @secrets, values %{ $t->cookies($res) };
