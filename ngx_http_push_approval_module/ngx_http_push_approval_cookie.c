@@ -268,6 +268,7 @@ ngx_http_push_approval_parse_cookie(u_char *p, size_t len,
     ngx_http_push_approval_cookie_t *ck)
 {
     u_char      *last;
+    uint64_t     expires;
     ngx_uint_t   i;
 
     last = p + len;
@@ -295,10 +296,17 @@ ngx_http_push_approval_parse_cookie(u_char *p, size_t len,
     ck->id = p;
     p += NGX_HTTP_PUSH_APPROVAL_ID_BYTES;
 
-    ck->expires = 0;
+    expires = 0;
     for (i = 0; i < 8; i++) {
-        ck->expires = (ck->expires << 8) | *p++;
+        expires = (expires << 8) | *p++;
     }
+
+    /* beyond time_t: a forgery, whatever its MAC says */
+    if (expires > (uint64_t) NGX_MAX_TIME_T_VALUE) {
+        return NGX_ERROR;
+    }
+
+    ck->expires = (time_t) expires;
 
     ck->methods = ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16)
                   | ((uint32_t) p[2] << 8) | p[3];
