@@ -260,7 +260,8 @@ ngx_http_push_approval_put(u_char *p, u_char *len, ngx_str_t *s, size_t max)
     n = ngx_min(s->len, max);
     *len = (u_char) n;
 
-    return ngx_cpymem(p, s->data, n);
+    /* an empty value may have no data at all (no User-Agent) */
+    return n ? ngx_cpymem(p, s->data, n) : p;
 }
 
 
@@ -671,7 +672,10 @@ ngx_http_push_approval_add_grant(ngx_http_push_approval_zone_t *zone,
     g->expires = ngx_time() + node->ttl;
     g->revoked = 0;
     g->approver_len = (u_char) n;
-    ngx_memcpy(g->approver, approver->data, n);
+
+    if (n) {
+        ngx_memcpy(g->approver, approver->data, n);
+    }
 
     g->node.key = ngx_http_push_approval_key(g->id);
     ngx_rbtree_insert(&zone->sh->grants, &g->node);
@@ -762,8 +766,10 @@ ngx_http_push_approval_zone_decide(ngx_http_push_approval_zone_t *zone,
 
     node->decided_by_len = (u_char) ngx_min(approver->len,
                                             NGX_HTTP_PUSH_APPROVAL_USER_MAX);
-    ngx_memcpy(ngx_http_push_approval_decided_by(node), approver->data,
-               node->decided_by_len);
+    if (node->decided_by_len) {
+        ngx_memcpy(ngx_http_push_approval_decided_by(node), approver->data,
+                   node->decided_by_len);
+    }
 
     ngx_http_push_approval_settle(zone, node, decision);
     zone->sh->decisions++;
