@@ -8,6 +8,16 @@
 #   make test         both, then the suite against each (t/run);
 #                     make test T="t/010-foo.t t/020-bar.t" runs a subset
 #   make test-1.22 / make test-1.26   one nginx only
+#   make nginx-asan   nginx 1.22.1 (Debian's orig tarball, Debian's configure
+#                     flags without the paths) built by clang with ASan and
+#                     UBSan, the module compiled in: build/asan/nginx
+#   make test-asan    the suite against build/asan/nginx (t/run --only=asan);
+#                     T="..." runs a subset
+#   make fuzz-build   the libFuzzer targets t/fuzz/fuzz_*.c: build/fuzz/bin/*
+#   make fuzz         build them and run each for FUZZ_SECONDS (60) seconds,
+#                     FUZZ_JOBS (2) at a time, from the seeds in
+#                     t/fuzz/corpus/; FUZZ_TARGETS="cookie form" runs some;
+#                     reproducers of failures go to t/fuzz/crashes/
 #   make check-load   load each .so into its nginx with `nginx -t`
 #   make deps         install what the build and the tests need (root)
 #   make demo         tools/demo
@@ -47,7 +57,8 @@ sub_jobs = $(if $(filter -j% --jobserver%,$(MAKEFLAGS)),,-j$(JOBS))
 # $(call configure_failed,LOG)
 configure_failed = { tail -n 40 $(1); echo "configure failed, see $(1)"; exit 1; }
 
-.PHONY: all nginx-1.26 test test-1.22 test-1.26 check-load deps demo clean
+.PHONY: all nginx-1.26 nginx-asan test test-1.22 test-1.26 test-asan \
+	fuzz-build fuzz check-load deps demo clean
 
 all: $(BUILD)/$(MOD).so
 
@@ -122,6 +133,72 @@ $(N126_OUT)/.built: $(N126_SRC)/objs/Makefile $(SRCS) $(HDRS)
 	mv -f $(N126_OUT)/$(MOD).so.tmp $(N126_OUT)/$(MOD).so
 	touch $@
 
+# --- nginx 1.22.1 with ASan + UBSan, the module compiled in --------------------
+# clang, so that the fuzz targets (below) can link its objects. nginx's pool
+# allocator is made to malloc every allocation (NGX_DEBUG_PALLOC), so that
+# ASan sees an overflow of any pool allocation. UBSan checks that fire on
+# nginx's own idioms are switched off for nginx's sources only, see
+# t/fuzz/sanitizer-ignorelist.txt. The runtime options (leak suppressions,
+# stack traces) are set by t/run --only=asan.
+ASAN_VER    := 1.22.1
+ASAN_SRC    := $(BUILD)/src/nginx-$(ASAN_VER)
+ASAN_OUT    := $(BUILD)/asan
+ASAN_OBJS   := $(ASAN_OUT)/objs
+ASAN_CC     ?= clang
+SAN_IGNORE  := $(ROOT)/t/fuzz/sanitizer-ignorelist.txt
+ASAN_CC_OPT := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all -fsanitize-ignorelist=$(SAN_IGNORE) \
+	-O1 -g -DNGX_DEBUG_PALLOC=1
+ASAN_LD_OPT := -fsanitize=address,undefined
+# Debian's flags (nginx-dev's conf_flags) without --prefix and the *-path
+# ones, which point at /etc, /var and /run
+ASAN_DEB_FLAGS = source $(DEB_SRC)/conf_flags && asan_flags=() && \
+	for f in "$${NGX_CONF_FLAGS[@]}"; do \
+	  case $$f in --prefix=*|--*-path=*) ;; *) asan_flags+=("$$f") ;; esac; \
+	done
+
+nginx-asan: $(ASAN_OUT)/nginx
+
+$(ASAN_SRC)/configure:
+	$(ROOT)/tools/nginx-src $(ASAN_VER) $(BUILD)/src
+
+# configure runs again when these change (same scheme as FILELIST)
+ASAN_STAMP := $(ASAN_OUT)/configure-flags
+$(ASAN_STAMP): FORCE
+	@mkdir -p $(@D)
+	@{ echo 'cc: $(ASAN_CC)'; echo 'cc-opt: $(ASAN_CC_OPT)'; echo 'ld-opt: $(ASAN_LD_OPT)'; \
+	   cat $(DEB_SRC)/conf_flags 2>/dev/null; } > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(ASAN_OBJS)/Makefile: $(ASAN_SRC)/configure $(ASAN_STAMP) $(FILELIST) $(MODULE_DIR)/config $(SAN_IGNORE)
+	@test -f $(DEB_SRC)/conf_flags || { echo "$(DEB_SRC)/conf_flags missing: install nginx-dev (make deps)"; exit 1; }
+	@echo "configure nginx $(ASAN_VER) (ASan + UBSan, $(ASAN_CC)) --add-module=$(MODULE_DIR)"
+	cd $(ASAN_SRC) && unset CFLAGS CPPFLAGS LDFLAGS && $(ASAN_DEB_FLAGS) && \
+	  ./configure --with-cc=$(ASAN_CC) --builddir=$(ASAN_OBJS) --prefix=$(ASAN_OUT) \
+	    "$${asan_flags[@]}" --with-cc-opt='$(ASAN_CC_OPT)' --with-ld-opt='$(ASAN_LD_OPT)' \
+	    --add-module=$(MODULE_DIR) \
+	    > $(BUILD)/configure-asan-$(ASAN_VER).log 2>&1 || \
+	  $(call configure_failed,$(BUILD)/configure-asan-$(ASAN_VER).log)
+	touch $@
+
+$(ASAN_OUT)/nginx: $(ASAN_OBJS)/Makefile $(SRCS) $(HDRS)
+	$(MAKE) -C $(ASAN_SRC) -f $(ASAN_OBJS)/Makefile $(sub_jobs) binary
+	mkdir -p $(ASAN_OUT)/logs
+	cp -f $(ASAN_OBJS)/nginx $@.tmp && mv -f $@.tmp $@
+
+# --- libFuzzer targets (t/fuzz/, built by t/fuzz/fuzz.mk) ----------------------
+FUZZ_OUT     := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+FUZZ_TARGETS ?=
+
+fuzz-build: nginx-asan
+	$(MAKE) -f $(ROOT)/t/fuzz/fuzz.mk $(sub_jobs) NGX_SRC=$(ASAN_SRC) \
+	  NGX_OBJS=$(ASAN_OBJS) MODULE_DIR=$(MODULE_DIR) OUT=$(FUZZ_OUT)
+
+fuzz: fuzz-build
+	$(ROOT)/t/fuzz/run -j $(FUZZ_JOBS) -t $(FUZZ_SECONDS) $(FUZZ_OUT) $(FUZZ_TARGETS)
+
 # --- tests ---------------------------------------------------------------------
 export PA_BUILD_DIR := $(BUILD)
 
@@ -133,6 +210,9 @@ test-1.22: all
 
 test-1.26: nginx-1.26
 	$(ROOT)/t/run --only=1.26 $(T)
+
+test-asan: nginx-asan
+	$(ROOT)/t/run --only=asan $(T)
 
 # Does each module load into its nginx? (`nginx -t` with load_module.)
 check-load: all nginx-1.26
@@ -150,7 +230,7 @@ check-load: all nginx-1.26
 # the machine image has Node.js from elsewhere, which Debian's would fight.
 DEB_PKGS := build-essential nginx nginx-dev libssl-dev libhiredis-dev \
 	libcjson-dev libpcre2-dev zlib1g-dev redis-server curl perl chromium \
-	ca-certificates xz-utils
+	ca-certificates xz-utils clang libclang-rt-14-dev
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 deps:
