@@ -4,7 +4,8 @@
  *
  * Shared declarations.  Each .c file holds one concern:
  *
- *   module.c    directives, configuration, module hooks
+ *   module.c    configuration: create, merge, checks; module hooks
+ *   directives.c  the directive table and handlers
  *   keys.c      secret file, derived keys, MACs, random ids and codes
  *   cookie.c    approval cookie: mint and verify
  *   zone.c      shared memory: challenges, approvals, worker registry
@@ -478,6 +479,13 @@ struct ngx_http_push_approval_ctx_s {
 
 /* module.c */
 extern ngx_module_t  ngx_http_push_approval_module;
+
+/* directives.c */
+extern ngx_command_t  ngx_http_push_approval_commands[];
+
+ngx_int_t ngx_http_push_approval_valid_path(ngx_str_t *s);
+char *ngx_http_push_approval_journal_path(ngx_conf_t *cf,
+    ngx_http_push_approval_main_conf_t *pmcf, ngx_str_t *name);
 
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_get_ctx(
     ngx_http_request_t *r);
