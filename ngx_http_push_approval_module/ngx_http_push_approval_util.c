@@ -232,6 +232,10 @@ ngx_http_push_approval_json_len(ngx_str_t *s)
     u_char  *p, *last;
     size_t   len;
 
+    if (s->len == 0) {
+        return 0;   /* an empty value may have no data at all */
+    }
+
     len = 0;
     p = s->data;
     last = p + s->len;
@@ -248,6 +252,10 @@ u_char *
 ngx_http_push_approval_json_escape(u_char *dst, ngx_str_t *s)
 {
     u_char  *p, *last;
+
+    if (s->len == 0) {
+        return dst;
+    }
 
     p = s->data;
     last = p + s->len;
@@ -331,6 +339,10 @@ ngx_http_push_approval_html_len(ngx_str_t *s)
     u_char  *p, *last;
     size_t   len;
 
+    if (s->len == 0) {
+        return 0;   /* an empty value may have no data at all */
+    }
+
     len = 0;
     p = s->data;
     last = p + s->len;
@@ -347,6 +359,10 @@ u_char *
 ngx_http_push_approval_html_escape(u_char *dst, ngx_str_t *s)
 {
     u_char  *p, *last;
+
+    if (s->len == 0) {
+        return dst;
+    }
 
     p = s->data;
     last = p + s->len;
@@ -382,6 +398,10 @@ ngx_http_push_approval_clean_text(ngx_str_t *src, size_t max, ngx_str_t *dst,
     dst->data = ngx_pnalloc(pool, n ? n : 1);
     if (dst->data == NULL) {
         return NGX_ERROR;
+    }
+
+    if (src->len == 0) {
+        return NGX_OK;
     }
 
     p = src->data;
@@ -972,6 +992,10 @@ ngx_http_push_approval_form_value(ngx_str_t *body, const char *name,
     len = ngx_strlen(name);
     cap = value->len;
     found = 0;
+
+    if (body->len == 0) {
+        return NGX_DECLINED;
+    }
 
     p = body->data;
     last = p + body->len;
