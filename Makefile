@@ -21,6 +21,9 @@
 #   make check-load   load each .so into its nginx with `nginx -t`
 #   make deps         install what the build and the tests need (root)
 #   make demo         tools/demo
+#   make bench        deps and the module, then bench/run: the benchmarks of
+#                     docs/benchmarks.md (issue 4, figures 1 and 2);
+#                     BENCH_ARGS="-r 7 static" passes options and figures
 #   make clean        rm -rf build
 #
 # All output goes under build/. Warnings are errors: nginx's own auto/cc/gcc
@@ -264,6 +267,12 @@ deps:
 
 demo: deps all
 	$(ROOT)/tools/demo
+
+# --- benchmarks (bench/run; output under $(BUILD)/bench/) ---------------------
+BENCH_ARGS ?=
+.PHONY: bench
+bench: deps all
+	$(ROOT)/bench/run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,256 @@
+# bench/lib.sh -- what bench/run and bench/profile share: the instance under
+# test (bench/nginx.conf.in), its approval cookies, one wrk run, and the
+# module's counters. Sourced, not run.
+#
+# Expects ROOT; sets DIR (a temporary directory), PORT, BACKEND, BASE_URL,
+# WORKER (the worker's pid), COOKIES (the two approval cookies, as one
+# Cookie header value), UA.
+
+NGINX=${NGINX:-/usr/sbin/nginx}
+PA_SO=${PA_SO:-$ROOT/build/ngx_http_push_approval_module.so}
+UA='pa-bench/1 (wrk)'
+CONNS=${CONNS:-32}
+DIR=
+NGINX_UP=
+NGINX_CONF=
+COOKIES=
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+# the Debian package of a tool
+deb_of() {
+    case $1 in
+        wrk) echo wrk ;;
+        perf) echo linux-perf ;;
+        valgrind|callgrind_control|callgrind_annotate) echo valgrind ;;
+        cc) echo build-essential ;;
+        taskset) echo util-linux ;;
+        ss) echo iproute2 ;;
+        *) echo "$1" ;;
+    esac
+}
+
+# the tools needed; missing ones are installed from Debian when root
+bench_require() {
+    local tool missing=
+    for tool in wrk taskset curl perl ss "$@"; do
+        command -v "$tool" >/dev/null 2>&1 || missing="$missing $(deb_of "$tool")"
+    done
+    if [ -n "$missing" ]; then
+        [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 ||
+            die "missing:$missing (Debian packages)"
+        echo "bench: installing$missing" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
+            > /dev/null || die "apt-get install$missing failed"
+    fi
+    [ -x "$NGINX" ] || die "$NGINX is missing (Debian: nginx)"
+    [ -f "$PA_SO" ] || die "$PA_SO is missing: run make first"
+    [ "$(nproc)" -ge 2 ] || die "needs 2 cores: one for the nginx worker, one for wrk"
+}
+
+nginx_cmd() { "$NGINX" -p "$DIR" -c "$NGINX_CONF" -e "$DIR/error.log" "$@"; }
+
+bench_cleanup() {
+    local p
+    for p in ${BENCH_PIDS:-}; do
+        kill "$p" 2>/dev/null || true
+    done
+    if [ -n "$NGINX_UP" ] && [ -f "$DIR/nginx.pid" ]; then
+        nginx_cmd -s stop 2>/dev/null || true
+        sleep 0.5
+    fi
+    if [ -n "${OUT:-}" ] && [ -f "$DIR/error.log" ]; then
+        cp -f "$DIR/error.log" "$OUT/error.log" 2>/dev/null || true
+    fi
+    if [ -n "$DIR" ]; then
+        if [ "${BENCH_KEEP:-0}" = 1 ]; then
+            echo "bench: kept $DIR" >&2
+        else
+            rm -rf "$DIR"
+        fi
+    fi
+}
+
+port_free() { ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+
+bench_ports() {
+    if [ -n "${BENCH_PORT:-}" ]; then
+        PORT=$BENCH_PORT
+        port_free "$PORT" && port_free $((PORT + 1)) || die "port $PORT or $((PORT + 1)) is in use"
+    else
+        PORT=18480
+        until port_free "$PORT" && port_free $((PORT + 1)); do
+            PORT=$((PORT + 2))
+            [ "$PORT" -lt 18600 ] || die "no free pair of ports in 18480-18600"
+        done
+    fi
+    BACKEND=$((PORT + 1))
+    BASE_URL=http://127.0.0.1:$PORT
+}
+
+# the working directory: a copy of the module, the key file, the files
+# served, the configuration (nginx.conf, and nginx-callgrind.conf: one
+# process, in the foreground, for valgrind)
+bench_prepare() {
+    DIR=$(mktemp -d /tmp/pa-bench.XXXXXX)
+    chmod 755 "$DIR"
+    bench_ports
+
+    cp -f "$PA_SO" "$DIR/module.so"
+    mkdir -p "$DIR/html/open" "$DIR/html/gated" "$DIR/html/authreq"
+
+    # the file every compared location serves: 1 KiB of HTML
+    perl -e 'my $s = "<!doctype html><title>bench</title><p>";
+             $s .= "x" x (1023 - length $s); print $s, "\n"' > "$DIR/html/open/file.html"
+    cp "$DIR/html/open/file.html" "$DIR/html/gated/file.html"
+    cp "$DIR/html/open/file.html" "$DIR/html/authreq/file.html"
+
+    printf 'k1 %s\n' "$(head -c 32 /dev/urandom | base64)" > "$DIR/keys"
+    chmod 600 "$DIR/keys"
+
+    sed -e "s|@DIR@|$DIR|g" -e "s|@SO@|$DIR/module.so|g" \
+        -e "s|@PORT@|$PORT|g" -e "s|@BACKEND@|$BACKEND|g" \
+        "$ROOT/bench/nginx.conf.in" > "$DIR/nginx.conf"
+    sed -e 's/^worker_cpu_affinity.*/master_process off;\ndaemon off;/' \
+        "$DIR/nginx.conf" > "$DIR/nginx-callgrind.conf"
+    NGINX_CONF=$DIR/nginx.conf
+}
+
+wait_up() {
+    local i
+    for i in $(seq 100); do
+        curl -s -o /dev/null "$BASE_URL/open/file.html" && return 0
+        sleep 0.2
+    done
+    die "nginx does not answer on $BASE_URL"
+}
+
+bench_start() {
+    nginx_cmd -t -q || die "nginx -t failed, see $DIR/error.log"
+    nginx_cmd || die "nginx did not start"
+    NGINX_UP=1
+    wait_up
+    WORKER=$(pgrep -P "$(cat "$DIR/nginx.pid")" | head -1)
+    [ -n "$WORKER" ] || die "no worker process"
+}
+
+# hold a request to PATH, approve it as "ops" through the console, print
+# NAME=VALUE of the Set-Cookie of the held response
+approve_cookie() {
+    local path=$1 hdr pid url i res scope
+
+    hdr=$DIR/held.$RANDOM.hdr
+    scope=${path%/*}/
+    curl -s -o /dev/null -D "$hdr" -A "$UA" --max-time 30 "$BASE_URL$path" &
+    pid=$!
+
+    url=
+    for i in $(seq 100); do
+        url=$(curl -s -H 'Accept: application/json' "$BASE_URL/_pa/console/?who=ops" |
+              perl -MJSON::PP -e 'local $/; my $j = eval { decode_json(<STDIN>) } || [];
+                  for (@$j) { if ($_->{scope} eq $ARGV[0]) { print $_->{approve_url}; last } }' "$scope")
+        [ -n "$url" ] && break
+        sleep 0.1
+    done
+    [ -n "$url" ] || { kill "$pid" 2>/dev/null; die "no pending challenge for $scope in the console"; }
+
+    res=$(curl -s -H 'Accept: application/json' --data decision=approve "$url")
+    case $res in
+        *'"status":"approved"'*) ;;
+        *) kill "$pid" 2>/dev/null; die "approving $scope failed: $res" ;;
+    esac
+
+    wait "$pid" || die "the held request to $path failed"
+    head -1 "$hdr" | grep -q ' 200' || die "the held request to $path got $(head -1 "$hdr")"
+    sed -n 's/^[Ss]et-[Cc]ookie: *\([^;]*\);.*/\1/p' "$hdr" | head -1
+}
+
+bench_cookies() {
+    local a b
+    a=$(approve_cookie /gated/file.html)
+    b=$(approve_cookie /gated-proxy/file.html)
+    [ -n "$a" ] && [ -n "$b" ] || die "no approval cookie"
+    COOKIES="$a; $b"
+}
+
+# the HTTP status of PATH with the cookies
+status_of() {
+    curl -s -o /dev/null -w '%{http_code}' -A "$UA" -H "Cookie: $COOKIES" "$BASE_URL$1"
+}
+
+# busy ticks of CPU 0 (user nice system irq softirq steal) and the
+# worker's own (utime stime)
+cpu0_ticks() { awk '$1 == "cpu0" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+worker_ticks() { awk '{ print $14 + $15 }' "/proc/$WORKER/stat"; }
+
+# wait (at most 60 s) until both CPUs were less than 10% busy for a second:
+# the machine may be shared
+QUIET_WAITED=0
+wait_quiet() {
+    local i busy
+    for i in $(seq 60); do
+        busy=$(perl -e '
+            sub snap { open my $f, "<", "/proc/stat" or die; my %t;
+                       while (<$f>) { next unless /^(cpu\d+) (.*)/; my @v = split / /, $2;
+                                      $t{$1} = [$v[0] + $v[1] + $v[2] + $v[5] + $v[6] + $v[7],
+                                                $v[0] + $v[1] + $v[2] + $v[3] + $v[4] + $v[5] + $v[6] + $v[7]] }
+                       return \%t }
+            my $a = snap(); select undef, undef, undef, 1; my $b = snap(); my $m = 0;
+            for (keys %$b) { my $d = $b->{$_}[1] - $a->{$_}[1] or next;
+                             my $x = ($b->{$_}[0] - $a->{$_}[0]) / $d; $m = $x if $x > $m }
+            printf "%d", $m * 100')
+        [ "$busy" -lt 10 ] && return 0
+        QUIET_WAITED=$((QUIET_WAITED + 1))
+    done
+    echo "bench: the machine stayed busy (${busy}% on a CPU), measuring anyway" >&2
+}
+
+# run_wrk FILE PATH SECONDS
+#   -> "rps requests non2xx socket_errors p50_ms p99_ms"
+run_wrk() {
+    local file=$1 path=$2 secs=$3
+    taskset -c 1 wrk -t1 -c"$CONNS" -d"${secs}s" --latency \
+        -H "User-Agent: $UA" -H "Cookie: $COOKIES" "$BASE_URL$path" > "$file" 2>&1 \
+        || die "wrk failed, see $file"
+    perl -ne '
+        $rps = $1 if /^Requests\/sec:\s+([\d.]+)/;
+        $n = $1 if /^\s*(\d+) requests in/;
+        $bad = $1 if /Non-2xx or 3xx responses:\s*(\d+)/;
+        if (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/) { $se = $1 + $2 + $3 + $4 }
+        sub ms { my ($v, $u) = @_; $u eq "us" ? $v / 1000 : $u eq "s" ? $v * 1000 : $v }
+        $p50 = ms($1, $2) if /^\s+50%\s+([\d.]+)(us|ms|s)/;
+        $p99 = ms($1, $2) if /^\s+99%\s+([\d.]+)(us|ms|s)/;
+        END { printf "%.2f %d %d %d %.3f %.3f\n", $rps, $n, $bad + 0, $se + 0, $p50, $p99 }' "$file"
+}
+
+# the module's counters (push_approval_metrics)
+metric() {   # valid | rejected | journal
+    curl -s "$BASE_URL/_pa/metrics" | perl -ne '
+        BEGIN { $w = shift @ARGV; $s = 0 }
+        if (/^push_approval_cookie_checks_total\{.*result="([^"]*)"\} (\d+)/) {
+            $s += $2 if ($w eq "valid" && $1 eq "valid") || ($w eq "rejected" && $1 ne "valid");
+        }
+        $s += $1 if $w eq "journal" && /^push_approval_events_total\{sink="journal"\} (\d+)/;
+        END { print $s }' "$1"
+}
+
+journal_bytes() { cat "$DIR"/journal/*.ndjson 2>/dev/null | wc -c; }
+
+# the journal grows by about 0.5 KB a request: it is emptied between
+# rounds (the worker appends with O_APPEND and goes on at the new end)
+journal_truncate() { local j; for j in "$DIR"/journal/*.ndjson; do : > "$j"; done; }
+
+machine_info() {
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "nproc: $(nproc)"
+    echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort | uniq -c | sed 's/^ *//'), family $(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1) model $(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -1), $(sed -n 's/^cpu MHz[[:space:]]*: //p' /proc/cpuinfo | head -1) MHz"
+    echo "kernel: $(uname -sr)"
+    echo "os: $(. /etc/os-release && echo "$PRETTY_NAME")"
+    echo "nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
+    echo "openssl: $(openssl version 2>/dev/null || echo '?')"
+    echo "wrk: $(wrk -v 2>&1 | head -1)"
+    echo "module: $PA_SO sha256 $(sha256sum "$PA_SO" | cut -c1-16)"
+    if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+        echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- ngx_http_push_approval_module config 2>/dev/null || echo ' (module sources modified)')"
+    fi
+}
