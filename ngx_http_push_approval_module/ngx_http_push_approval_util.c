@@ -169,7 +169,10 @@ ngx_http_push_approval_is_control(uint32_t c)
  * DEL are written as \u escapes, so that the output is also safe inside
  * HTML, a <script> element or an attribute; U+2028 and U+2029 too, for
  * JavaScript parsers older than ES2019.  An ill-formed byte becomes
- * \ufffd.  With dst NULL the function only counts.
+ * U+FFFD, written as itself: the output is then valid UTF-8 that any JSON
+ * parser reads back to the same text, and escaping that text again gives
+ * the same bytes, which lets an auditor rebuild a journal line from a
+ * stream entry.  With dst NULL the function only counts.
  */
 
 static size_t
@@ -184,8 +187,12 @@ ngx_http_push_approval_json_char(u_char *dst, u_char **pp, u_char *last)
 
     if (n == 0) {
         *pp = p + 1;
-        c = 0xfffd;
-        goto unicode;
+
+        if (dst) {
+            ngx_memcpy(dst, "\xef\xbf\xbd", 3);
+        }
+
+        return 3;
     }
 
     *pp = p + n;
