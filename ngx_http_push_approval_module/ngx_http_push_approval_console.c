@@ -426,10 +426,11 @@ ngx_int_t
 ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
 {
     u_char                              *p, *last;
+    off_t                                backlog;
     size_t                               bytes;
     ngx_int_t                            rc;
     ngx_str_t                            body, type;
-    ngx_uint_t                           i, j, pending;
+    ngx_uint_t                           i, j, pending, shipped;
     ngx_http_push_approval_zone_t      **zones;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
@@ -511,16 +512,22 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
         }
     }
 
+    ngx_http_push_approval_writers_stats(&backlog, &shipped);
+
+    /* the backlog and the state of Redis as this worker sees them */
+
     p = ngx_slprintf(p, last,
              "# TYPE push_approval_events_total counter\n"
              "push_approval_events_total{sink=\"journal\"} %uA\n"
-             "push_approval_events_total{sink=\"redis\"} 0\n"
+             "push_approval_events_total{sink=\"redis\"} %ui\n"
              "# TYPE push_approval_journal_backlog_bytes gauge\n"
-             "push_approval_journal_backlog_bytes 0\n"
+             "push_approval_journal_backlog_bytes %O\n"
              "# TYPE push_approval_redis_up gauge\n"
-             "push_approval_redis_up 0\n",
+             "push_approval_redis_up %ui\n",
              pmcf->zones.nelts
-             ? (ngx_atomic_uint_t) zones[0]->sh->journal_events : 0);
+             ? (ngx_atomic_uint_t) zones[0]->sh->journal_events : 0,
+             shipped, pmcf->redis ? backlog : 0,
+             ngx_http_push_approval_redis_is_up());
 
     body.len = p - body.data;
     ngx_str_set(&type, "text/plain; version=0.0.4; charset=utf-8");

@@ -22,6 +22,8 @@
 #define NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF   (256 * 1024)
 #define NGX_HTTP_PUSH_APPROVAL_JOURNAL_FLUSH (128 * 1024)
 #define NGX_HTTP_PUSH_APPROVAL_CHECK_FILE    1000
+#define NGX_HTTP_PUSH_APPROVAL_CHECKPOINT    1000    /* lines */
+#define NGX_HTTP_PUSH_APPROVAL_HEADS_MAX     (16 * 1024)
 
 
 typedef struct {
@@ -36,7 +38,10 @@ typedef struct {
     ngx_event_t                   flush;        /* posted */
     ngx_event_t                   check;        /* rotation timer */
     ngx_uint_t                    events;
+    ngx_uint_t                    since;        /* the last checkpoint */
     ngx_uint_t                    hold;         /* no write(2) now */
+    void                         *pkey;         /* the audit key */
+    u_char                       *kid;
     ngx_atomic_t                 *counter;      /* in the first zone */
 } ngx_http_push_approval_journal_t;
 
@@ -45,6 +50,9 @@ static void ngx_http_push_approval_journal_flush_handler(ngx_event_t *ev);
 static void ngx_http_push_approval_journal_check(ngx_event_t *ev);
 static ngx_int_t ngx_http_push_approval_journal_open(ngx_cycle_t *cycle);
 static void ngx_http_push_approval_journal_write(u_char *p, size_t len);
+static void ngx_http_push_approval_journal_line(const char *event,
+    ngx_str_t *fields, ngx_uint_t sign);
+static void ngx_http_push_approval_journal_checkpoint(void);
 
 
 static ngx_http_push_approval_journal_t  *ngx_http_push_approval_journal;
@@ -100,6 +108,8 @@ ngx_http_push_approval_journal_init(ngx_cycle_t *cycle)
 
     ngx_memset(j->prev, '0', sizeof(j->prev));
     j->fsync = pmcf->journal_fsync;
+    j->pkey = pmcf->audit_pkey;
+    j->kid = pmcf->audit_kid;
     j->fd = NGX_INVALID_FILE;
 
     j->flush.handler = ngx_http_push_approval_journal_flush_handler;
@@ -117,6 +127,17 @@ ngx_http_push_approval_journal_init(ngx_cycle_t *cycle)
     }
 
     ngx_http_push_approval_journal = j;
+
+    if (ngx_http_push_approval_writers_join(&j->writer, &j->path) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "push_approval: no slot in the writers' zone");
+    }
+
+    if (ngx_http_push_approval_ship_init(cycle, &j->writer, &j->path)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     if (ngx_http_push_approval_journal_open(cycle) != NGX_OK) {
         ngx_http_push_approval_journal = NULL;
@@ -168,7 +189,9 @@ ngx_http_push_approval_journal_exit(ngx_cycle_t *cycle)
         return;
     }
 
+    ngx_http_push_approval_ship_exit();
     ngx_http_push_approval_journal_flush();
+    ngx_http_push_approval_writers_leave();
 
     if (j->check.timer_set) {
         ngx_del_timer(&j->check);
@@ -193,22 +216,81 @@ ngx_http_push_approval_journal_on(void)
 /*
  * Appends one event.  fields is the JSON of the event's own fields,
  * "\"k\":\"v\",..." already escaped, or empty.  The chain fields come first.
+ * A checkpoint follows the first and last events of a chain and every
+ * NGX_HTTP_PUSH_APPROVAL_CHECKPOINT lines.
  */
 
 void
 ngx_http_push_approval_journal_event(const char *event, ngx_str_t *fields)
 {
-    u_char                              *p, *line, hash[SHA256_DIGEST_LENGTH];
-    size_t                               len;
-    ngx_time_t                          *tp;
-    ngx_http_push_approval_journal_t    *j;
-    ngx_http_push_approval_main_conf_t  *pmcf;
+    ngx_http_push_approval_journal_t  *j;
 
     j = ngx_http_push_approval_journal;
 
     if (j == NULL) {
         return;
     }
+
+    ngx_http_push_approval_journal_line(event, fields, 0);
+
+    if (++j->since >= NGX_HTTP_PUSH_APPROVAL_CHECKPOINT
+        || ngx_strncmp(event, "writer_", sizeof("writer_") - 1) == 0)
+    {
+        ngx_http_push_approval_journal_checkpoint();
+    }
+}
+
+
+/* "key" and "heads", signed by the line itself */
+
+static void
+ngx_http_push_approval_journal_checkpoint(void)
+{
+    u_char                            *p;
+    ngx_str_t                          fields;
+    ngx_http_push_approval_journal_t  *j;
+    static u_char
+                      buf[NGX_HTTP_PUSH_APPROVAL_HEADS_MAX + 64];
+
+    j = ngx_http_push_approval_journal;
+    j->since = 0;
+
+    if (j->pkey == NULL) {
+        return;
+    }
+
+    p = ngx_sprintf(buf, "\"key\":\"%*s\",\"heads\":\"",
+                    (size_t) NGX_HTTP_PUSH_APPROVAL_AUDIT_KID, j->kid);
+    fields.data = buf;
+    fields.len = p - buf;
+
+    p = ngx_http_push_approval_writers_heads(p,
+                                        buf + NGX_HTTP_PUSH_APPROVAL_HEADS_MAX);
+
+    if ((size_t) (p - buf) == fields.len) {
+        fields.len -= sizeof(",\"heads\":\"") - 1;     /* none: left out */
+
+    } else {
+        *p++ = '"';
+        fields.len = p - buf;
+    }
+
+    ngx_http_push_approval_journal_line("checkpoint", &fields, 1);
+}
+
+
+static void
+ngx_http_push_approval_journal_line(const char *event, ngx_str_t *fields,
+    ngx_uint_t sign)
+{
+    u_char                              *p, *q, *line;
+    u_char                               hash[SHA256_DIGEST_LENGTH];
+    size_t                               len;
+    ngx_time_t                          *tp;
+    ngx_http_push_approval_journal_t    *j;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    j = ngx_http_push_approval_journal;
 
     pmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
                                                ngx_http_push_approval_module);
@@ -217,7 +299,8 @@ ngx_http_push_approval_journal_event(const char *event, ngx_str_t *fields)
                  "\"writer\":\"\",\"seq\":,\"node\":\"\",\"prev\":\"\",}\n")
           + NGX_INT64_LEN * 3 + ngx_strlen(event) + 2 * j->writer.len
           + ngx_http_push_approval_json_len(&pmcf->node)
-          + sizeof(j->prev) + fields->len;
+          + sizeof(j->prev) + fields->len
+          + (sign ? sizeof(",\"sig\":\"\"") + 86 : 0);
 
     if (!j->hold && j->len + len > NGX_HTTP_PUSH_APPROVAL_JOURNAL_FLUSH) {
         ngx_http_push_approval_journal_flush();
@@ -248,6 +331,18 @@ ngx_http_push_approval_journal_event(const char *event, ngx_str_t *fields)
     if (fields->len) {
         *p++ = ',';
         p = ngx_cpymem(p, fields->data, fields->len);
+    }
+
+    if (sign) {
+        q = ngx_http_push_approval_audit_sign(j->pkey, line, p);
+
+        if (q == NULL) {
+            ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                          "push_approval: signing checkpoint %uL failed, "
+                          "it is written without a signature", j->seq);
+        } else {
+            p = q;
+        }
     }
 
     *p++ = '}';
@@ -290,6 +385,8 @@ ngx_http_push_approval_journal_flush(void)
     }
 
     ngx_http_push_approval_journal_write(j->buf, j->len);
+    ngx_http_push_approval_writers_wrote(j->seq, j->prev, j->len);
+    ngx_http_push_approval_ship_wrote();
     j->len = 0;
 
     if (j->fsync && fdatasync(j->fd) == -1) {

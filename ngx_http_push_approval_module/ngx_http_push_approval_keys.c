@@ -22,8 +22,6 @@ static ngx_int_t ngx_http_push_approval_derive(u_char *ikm, size_t len,
     ngx_http_push_approval_key_t *key);
 static ngx_int_t ngx_http_push_approval_hkdf(u_char *ikm, size_t len,
     const char *label, u_char *out);
-static ngx_int_t ngx_http_push_approval_read_secret(ngx_conf_t *cf,
-    ngx_str_t *path, ngx_str_t *content);
 
 
 ngx_http_push_approval_keyring_t *
@@ -94,7 +92,7 @@ failed:
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_push_approval_read_secret(ngx_conf_t *cf, ngx_str_t *path,
     ngx_str_t *content)
 {

@@ -274,10 +274,34 @@ ngx_http_push_approval_init_main_conf(ngx_conf_t *cf, void *conf)
         name.len = ngx_sprintf(name.data, "%*spush_approval",
                                name.len, NGX_HTTP_LOG_PATH) - name.data;
 
-        return ngx_http_push_approval_journal_path(cf, pmcf, &name);
+        if (ngx_http_push_approval_journal_path(cf, pmcf, &name)
+            != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
     }
 
-    return NGX_CONF_OK;
+    if (pmcf->stream.data == NULL) {
+        ngx_str_set(&pmcf->stream, "push_approval:events");
+    }
+
+    if (pmcf->journal == NULL) {
+        if (pmcf->redis) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"push_approval_redis\" ships the journal, "
+                               "which is on only where something is "
+                               "protected or an endpoint is configured");
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_push_approval_writers_conf(cf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_push_approval_audit_key(cf, pmcf);
 }
 
 

@@ -371,6 +371,67 @@ typedef struct {
 } ngx_http_push_approval_event_t;
 
 
+/* a journal writer in the node's registry (writers.c) */
+
+#define NGX_HTTP_PUSH_APPROVAL_WRITER_LEN    96
+#define NGX_HTTP_PUSH_APPROVAL_WRITER_PATH   240
+#define NGX_HTTP_PUSH_APPROVAL_AUDIT_KID     16
+
+#define NGX_HTTP_PUSH_APPROVAL_WRITER_FREE     0
+#define NGX_HTTP_PUSH_APPROVAL_WRITER_LIVE     1
+#define NGX_HTTP_PUSH_APPROVAL_WRITER_STOPPED  2
+#define NGX_HTTP_PUSH_APPROVAL_WRITER_GONE     3   /* died */
+
+typedef struct {
+    ngx_uint_t                    state;
+    ngx_pid_t                     pid;
+    ngx_msec_t                    ended;
+    uint64_t                      seq;          /* last line written */
+    u_char                        head[64];     /* its SHA-256, hex */
+    off_t                         written;      /* bytes */
+    uint64_t                      shipped;      /* seq in the stream */
+    off_t                         shipped_bytes;
+    ngx_pid_t                     shipper;      /* who ships the chain */
+    ngx_uint_t                    redis_up;
+    size_t                        len;
+    u_char                        writer[NGX_HTTP_PUSH_APPROVAL_WRITER_LEN];
+    size_t                        path_len;
+    u_char                        path[NGX_HTTP_PUSH_APPROVAL_WRITER_PATH];
+} ngx_http_push_approval_writer_t;
+
+
+/* a journal line read back (line.c) */
+
+#define NGX_HTTP_PUSH_APPROVAL_LINE_FIELDS   32
+
+typedef struct {
+    ngx_uint_t                    n;
+    ngx_str_t                     key[NGX_HTTP_PUSH_APPROVAL_LINE_FIELDS];
+    ngx_str_t                     value[NGX_HTTP_PUSH_APPROVAL_LINE_FIELDS];
+    u_char                        number[NGX_HTTP_PUSH_APPROVAL_LINE_FIELDS];
+    uint64_t                      seq;
+    ngx_str_t                     writer;
+} ngx_http_push_approval_fields_t;
+
+
+/* push_approval_redis */
+
+typedef struct {
+    ngx_str_t                     addr;         /* as configured */
+    ngx_str_t                     host;         /* numeric, null-terminated */
+    ngx_uint_t                    port;
+    ngx_str_t                     unix_path;    /* null-terminated */
+    ngx_str_t                     password;
+    ngx_uint_t                    db;
+} ngx_http_push_approval_redis_conf_t;
+
+struct redisAsyncContext;
+
+typedef void (*ngx_http_push_approval_redis_up_pt)(void);
+typedef void (*ngx_http_push_approval_redis_reply_pt)(
+    struct redisAsyncContext *ac, void *reply, void *data);
+
+
 /* configuration */
 
 typedef struct {
@@ -381,6 +442,12 @@ typedef struct {
     ngx_str_t                     node;
     ngx_path_t                   *journal;
     ngx_uint_t                    journal_fsync;
+    ngx_str_t                     audit_key;    /* path */
+    void                         *audit_pkey;   /* EVP_PKEY */
+    u_char                        audit_kid[NGX_HTTP_PUSH_APPROVAL_AUDIT_KID];
+    ngx_http_push_approval_redis_conf_t *redis;
+    ngx_str_t                     stream;
+    size_t                        stream_maxlen;
     ngx_flag_t                    used;         /* something is protected */
     ngx_flag_t                    endpoints;
 } ngx_http_push_approval_main_conf_t;
@@ -495,6 +562,8 @@ ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
 /* keys.c */
 ngx_http_push_approval_keyring_t *ngx_http_push_approval_load_keys(
     ngx_conf_t *cf, ngx_str_t *path);
+ngx_int_t ngx_http_push_approval_read_secret(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_str_t *content);
 ngx_int_t ngx_http_push_approval_parse_key(u_char *p, u_char *last,
     ngx_http_push_approval_key_t *key, const char **err);
 ngx_int_t ngx_http_push_approval_random(u_char *buf, size_t len);
@@ -600,6 +669,49 @@ void ngx_http_push_approval_limit_reclaim_locked(
     ngx_http_push_approval_zone_t *zone, ngx_uint_t n);
 void ngx_http_push_approval_limit_expire_locked(
     ngx_http_push_approval_zone_t *zone, ngx_uint_t n);
+
+/* audit.c */
+char *ngx_http_push_approval_audit_key(ngx_conf_t *cf,
+    ngx_http_push_approval_main_conf_t *pmcf);
+u_char *ngx_http_push_approval_audit_sign(void *pkey, u_char *start,
+    u_char *end);
+
+/* writers.c */
+char *ngx_http_push_approval_writers_conf(ngx_conf_t *cf);
+ngx_int_t ngx_http_push_approval_writers_join(ngx_str_t *writer,
+    ngx_str_t *path);
+void ngx_http_push_approval_writers_wrote(uint64_t seq, u_char *head,
+    off_t bytes);
+void ngx_http_push_approval_writers_leave(void);
+u_char *ngx_http_push_approval_writers_heads(u_char *p, u_char *last);
+ngx_uint_t ngx_http_push_approval_writers_live(u_char *path, size_t len);
+void ngx_http_push_approval_writers_shipped(u_char *writer, size_t len,
+    uint64_t seq, off_t bytes, ngx_uint_t events);
+off_t ngx_http_push_approval_writers_written(u_char *writer, size_t len);
+void ngx_http_push_approval_writers_stats(off_t *backlog,
+    ngx_uint_t *shipped);
+
+/* line.c */
+ngx_int_t ngx_http_push_approval_line_parse(u_char *p, u_char *last,
+    u_char *dec, ngx_http_push_approval_fields_t *f);
+
+/* redis.c */
+ngx_int_t ngx_http_push_approval_redis_init(ngx_cycle_t *cycle,
+    ngx_http_push_approval_redis_conf_t *conf,
+    ngx_http_push_approval_redis_up_pt handler);
+void ngx_http_push_approval_redis_exit(void);
+ngx_uint_t ngx_http_push_approval_redis_is_up(void);
+void ngx_http_push_approval_redis_drop(void);
+ngx_int_t ngx_http_push_approval_redis_command(
+    ngx_http_push_approval_redis_reply_pt fn, void *data, int argc,
+    const char **argv, const size_t *len);
+void ngx_http_push_approval_redis_replied(void);
+
+/* ship.c */
+ngx_int_t ngx_http_push_approval_ship_init(ngx_cycle_t *cycle,
+    ngx_str_t *writer, ngx_str_t *path);
+void ngx_http_push_approval_ship_exit(void);
+void ngx_http_push_approval_ship_wrote(void);
 
 /* journal.c */
 ngx_int_t ngx_http_push_approval_journal_init(ngx_cycle_t *cycle);
