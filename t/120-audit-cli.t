@@ -67,7 +67,15 @@ sub run {
     return ($rc, slurp($o), slurp($e));
 }
 
-sub audit { return run($bin, @_) }
+# a build with sanitizers (make audit-tool AUDIT_CFLAGS='-fsanitize=...')
+# reports on stderr; any report fails the test at the end
+my @sanitizer;
+sub audit {
+    my @r = run($bin, @_);
+    push @sanitizer, "@_:\n$r[2]"
+        if $r[2] =~ /Sanitizer|runtime error:|^==\d+== ERROR/m;
+    return @r;
+}
 
 # --- keys and signatures ------------------------------------------------------
 
@@ -384,6 +392,11 @@ tampered('long', sub { splice @{ $_[0]{$FILE{B}} }, 2, 0, 'x' x 70000 },
     [ qr/^BREAK .*${\ $Ff->('B')}:3: line longer than 64 KiB \(70000 bytes\)$/m ],
     'a line longer than 64 KiB');
 
+tampered('huge', sub { splice @{ $_[0]{$FILE{B}} }, 2, 0, 'y' x 300000, '' },
+    [ qr/^BREAK .*${\ $Ff->('B')}:3: line longer than 64 KiB$/m,
+      qr/^BREAK .*${\ $Ff->('B')}:4: not canonical: an empty line$/m ],
+    'a line of 300 KB, then an empty line');
+
 tampered('tornmid', undef,
     [ qr/^BREAK .*${\ $Ff->('A1')}:5: a torn line \(20 bytes without \\n\) that is not the end of its chain$/m ],
     'a torn line at the end of a rotated (older) segment',
@@ -493,6 +506,8 @@ SKIP: {
     }
     redis_tests("$redis_server/redis-server");
 }
+
+is(scalar @sanitizer, 0, 'no sanitizer report') or diag(@sanitizer);
 
 done_testing;
 

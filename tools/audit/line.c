@@ -676,6 +676,11 @@ pa_line_parse(const char *line, size_t len, char *err, size_t errlen)
         return NULL;
     }
 
+    if (len == 0) {
+        snprintf(err, errlen, "not canonical: an empty line");
+        return NULL;
+    }
+
     rec = pa_alloc(sizeof(pa_rec_t));
     rec->line = pa_alloc(2 * len + PA_NFIELDS + 2);
     memcpy(rec->line, line, len);

@@ -326,12 +326,18 @@ pa_cmp_names(const void *a, const void *b)
     const char     *x, *y;
     char           *gx, *gy;
     unsigned long   rx, ry;
-    int             c;
+    int             c, mx, my;
 
     x = *(char * const *) a;
     y = *(char * const *) b;
 
-    if (!pa_file_group(x, &gx, &rx) || !pa_file_group(y, &gy, &ry)) {
+    gx = gy = NULL;
+    mx = pa_file_group(x, &gx, &rx);
+    my = pa_file_group(y, &gy, &ry);
+
+    if (!mx || !my) {
+        free(gx);
+        free(gy);
         return strcmp(x, y);
     }
 
