@@ -77,7 +77,7 @@ pa_csv_cell(const pa_str_t *v)
         return;
     }
 
-    formula = strchr("=+-@\t\r", v->data[0]) != NULL;
+    formula = v->data[0] != '\0' && strchr("=+-@\t\r", v->data[0]) != NULL;
     quote = 0;
 
     for (i = 0; i < v->len; i++) {
