@@ -691,6 +691,29 @@ sub redis_tests {
         like($out, qr/^BREAK stream entry \d+-\d+: not canonical: a chain field is missing$/m,
             'redis: the entry is named') or diag($out);
 
+        # hostile entries: each is a break of its own, not a crash
+        my $bad = 'pa:bad';
+        my @f = map { @$_ } @{ $B->{fields}[2] };
+        my %bad = (
+            utf8  => [ map { $_ eq 'alice' ? "al\xffice" : $_ } @f ],
+            zero  => [ map { $_ eq '3' ? '03' : $_ } @f ],
+            many  => [ @f, map { ("x$_" => 1) } 1 .. 40 ],
+            empty => [ map { $_ eq 'alice' ? '' : $_ } @f ],
+            big   => [ map { $_ eq 'alice' ? 'a' x 70000 : $_ } @f ],
+        );
+        my %bid = map { $_ => r($s, 'XADD', $bad, '*', @{ $bad{$_} }) }
+                  sort keys %bad;
+        ($rc, $out) = audit('verify', '--pubkey', $key->{pub}, @R,
+            '--stream', $bad);
+        is($rc, 1, 'redis: hostile entries: exit 1');
+        like($out, qr/^BREAK stream entry \Q$bid{$_}\E: (not canonical|line longer)/m,
+            "redis: hostile entry ($_) is a break") or diag($out)
+            for sort keys %bad;
+        ($rc, $out, $err) = audit('export', @R, '--stream', $bad);
+        ok($rc == 0 && $out eq '' && $err =~ /5 line\(s\) were no canonical/,
+            'redis: export leaves hostile entries out, with a note')
+            or diag($rc, $out, $err);
+
         # trimmed by MAXLEN: the chains start later; a note, not a break
         my $st4 = 'pa:trim';
         load_stream($s, $st4, $A, $B, $C);

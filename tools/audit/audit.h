@@ -154,11 +154,15 @@ int pa_field_index(const char *name, size_t n);
 pa_rec_t *pa_line_parse(const char *line, size_t len, char *err,
     size_t errlen);
 void pa_rec_free(pa_rec_t *rec);
-int pa_json_escape(pa_buf_t *b, const char *s, size_t n);
 int pa_number_ok(int f, const char *s, size_t n);
-int pa_utf8_ok(const char *s, size_t n);
 pa_rec_t *pa_line_build(const pa_str_t *names, const pa_str_t *vals,
     size_t n, char *err, size_t errlen);
+
+/* json.c */
+int pa_utf8_ok(const char *s, size_t n);
+int pa_json_escape(pa_buf_t *b, const char *s, size_t n);
+const char *pa_json_decode(const char *p, const char *end, char *out,
+    size_t *outlen);
 
 /* source.c */
 int pa_read_paths(pa_set_t *set, char **paths, int npaths);
