@@ -37,5 +37,8 @@ $(AUDIT_BIN): $(AUDIT_OBJS)
 	$(AUDIT_CC) $(AUDIT_CFLAGS) -o $@.tmp $(AUDIT_OBJS) $(AUDIT_LIBS)
 	mv -f $@.tmp $@
 
+# the suite (t/run) runs t/120-audit-cli.t too
+test-1.26 test-asan: $(AUDIT_BIN)
+
 test-audit: audit-tool
 	cd $(ROOT) && prove -I t/lib t/120-audit-cli.t
