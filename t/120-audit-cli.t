@@ -414,6 +414,17 @@ tampered('tornmid', undef,
 }
 
 {
+    # a whole last line without its \n
+    my $dir = journal('nonl', sub { pop @{ $_[0]{$FILE{C}} } },
+        { $FILE{C} => $C->{lines}[-1] });
+    my ($rc, $out, $err) = verify_dir($dir);
+    is($rc, 0, 'a last line without \n: exit 0') or diag($out, $err);
+    like($out, qr/^note: .*${\ $Ff->('C')}:4: the last line has no \\n/m,
+        'a last line without \n: a note') or diag($out);
+    unlike($out, qr/torn/, 'a last line without \n: not torn');
+}
+
+{
     # a file compressed by logrotate is skipped, with a note
     my $dir = journal('packed');
     spew("$dir/$FILE{A1}.gz", "\x1f\x8b\x08\x00");

@@ -74,6 +74,7 @@ typedef struct {
     char           *group;          /* "PID-MS" of journal-PID-MS.ndjson */
     unsigned long   rot;            /* .N suffix, 0 for none */
     int             torn;           /* ends with bytes that are no line */
+    int             nonl;           /* ends with a line without its \n */
     size_t          torn_line;
     size_t          torn_bytes;
     pa_rec_t       *last;           /* its last complete record */

@@ -597,6 +597,12 @@ pa_check_torn(pa_verify_t *v)
 
     for (i = 0; i < v->set->nfiles; i++) {
         f = &v->set->files[i];
+
+        if (f->nonl) {
+            pa_note(v->r, "%s: the last line has no \\n (a write cut just "
+                    "before it); the line itself is whole", f->last->origin);
+        }
+
         if (!f->torn) {
             continue;
         }

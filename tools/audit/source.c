@@ -167,6 +167,7 @@ pa_tail(pa_set_t *set, size_t fi, size_t lineno, const char *p, size_t len)
         rec->origin = pa_origin_of(file->path, lineno);
         rec->src = fi;
         file->last = rec;
+        file->nonl = 1;
         pa_set_add(set, rec);
         return;
     }
