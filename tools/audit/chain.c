@@ -564,7 +564,9 @@ pa_make_chains(pa_verify_t *v)
     size_t     i;
 
     set = v->set;
-    qsort(set->recs, set->nrecs, sizeof(pa_rec_t *), pa_cmp_writer_seq);
+    if (set->nrecs > 1) {
+        qsort(set->recs, set->nrecs, sizeof(pa_rec_t *), pa_cmp_writer_seq);
+    }
 
     v->chains = pa_alloc(set->nrecs * sizeof(pa_chain_t));
 

@@ -152,7 +152,9 @@ pa_export(pa_set_t *set, const pa_filter_t *flt)
     const pa_rec_t  *rec, *prev;
     size_t           i;
 
-    qsort(set->recs, set->nrecs, sizeof(pa_rec_t *), pa_cmp_ts);
+    if (set->nrecs > 1) {
+        qsort(set->recs, set->nrecs, sizeof(pa_rec_t *), pa_cmp_ts);
+    }
 
     if (flt->csv) {
         pa_print_csv_header();

@@ -359,6 +359,12 @@ pa_cmd_verify(pa_args_t *a)
         io = pa_read_paths(&set, a->paths, a->npaths);
     }
 
+    if (io == 0 && set.nrecs == 0 && set.skipped == 0) {
+        fprintf(stderr, "push-approval-audit: no lines found: nothing to "
+                "verify\n");
+        io = -1;
+    }
+
     rc = io != 0 ? PA_ERROR : pa_verify(&set, a->pubkey, redis,
                                         a->redis.stream);
 
