@@ -63,7 +63,7 @@ configure_failed = { tail -n 40 $(1); echo "configure failed, see $(1)"; exit 1;
 .PHONY: all nginx-1.26 nginx-asan test test-1.22 test-1.26 test-asan \
 	fuzz-build fuzz check-load deps demo clean
 
-all: $(BUILD)/$(MOD).so
+all: $(BUILD)/$(MOD).so $(BUILD)/push-approval-audit
 
 # --- the list of module files: configure runs again when it changes -------
 # (with the module directory and NGX_CC_OPT, which need configure too).
@@ -276,3 +276,5 @@ bench: deps all
 
 clean:
 	rm -rf $(BUILD)
+
+include $(ROOT)/tools/audit.mk
