@@ -266,6 +266,7 @@ typedef struct {
     ngx_rbtree_t                  grants;
     ngx_rbtree_node_t             grants_sentinel;
     ngx_queue_t                   grant_queue;
+    ngx_queue_t                   recovered_queue;  /* from the journal */
     ngx_rbtree_t                  users;
     ngx_rbtree_node_t             users_sentinel;
     ngx_queue_t                   user_queue;
@@ -274,6 +275,7 @@ typedef struct {
     ngx_atomic_uint_t             decisions;    /* bumped on each decision */
     ngx_atomic_uint_t             created;
     ngx_atomic_t                  journal_events;   /* of all writers */
+    time_t                        distrust;     /* grantless cookies: revoked */
     ngx_pid_t                     workers[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
 
     /* metrics */
@@ -288,6 +290,7 @@ typedef struct {
     ngx_str_t                        name;
     ngx_shm_zone_t                  *shm_zone;
     time_t                           max_period;  /* of limits using it */
+    unsigned                         fresh:1;     /* created by this cycle */
 } ngx_http_push_approval_zone_t;
 
 
@@ -573,6 +576,10 @@ ngx_int_t ngx_http_push_approval_zone_grant(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t *revoked, ngx_str_t *approver, ngx_pool_t *pool);
 ngx_int_t ngx_http_push_approval_zone_revoke(
     ngx_http_push_approval_zone_t *zone, u_char *id);
+ngx_int_t ngx_http_push_approval_zone_recover(
+    ngx_http_push_approval_zone_t *zone, u_char *id, time_t expires);
+void ngx_http_push_approval_zone_distrust(ngx_http_push_approval_zone_t *zone,
+    time_t until);
 ngx_int_t ngx_http_push_approval_zone_pending_for(
     ngx_http_push_approval_zone_t *zone, ngx_str_t *approver, ngx_pool_t *pool,
     ngx_array_t *out);
