@@ -15,6 +15,7 @@
  *   wait.c      the wait endpoint
  *   approve.c   the approve endpoint
  *   console.c   the console endpoint and the metrics location
+ *   recover.c   revocations read back from the journal at start
  *   answer.c    pages and problem+json answers
  *   util.c      escaping, base64url, header parsing
  */
@@ -607,6 +608,9 @@ void ngx_http_push_approval_limit_reclaim_locked(
     ngx_http_push_approval_zone_t *zone, ngx_uint_t n);
 void ngx_http_push_approval_limit_expire_locked(
     ngx_http_push_approval_zone_t *zone, ngx_uint_t n);
+
+/* recover.c */
+ngx_int_t ngx_http_push_approval_recover(ngx_cycle_t *cycle);
 
 /* journal.c */
 ngx_int_t ngx_http_push_approval_journal_init(ngx_cycle_t *cycle);
