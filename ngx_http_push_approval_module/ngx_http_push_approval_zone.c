@@ -954,13 +954,15 @@ ngx_http_push_approval_zone_revoke(ngx_http_push_approval_zone_t *zone,
  * A revocation read back from the journal at start (recover.c): the grant
  * is marked revoked, or made as a revoked one that lives until "expires".
  * Such grants have a queue of their own, ordered by expiry, latest first,
- * so that their longer lives hold up no grant of the grant queue.
+ * so that their longer lives hold up no grant of the grant queue.  They
+ * may fill half of the zone: NGX_DECLINED past that.
  */
 
 ngx_int_t
 ngx_http_push_approval_zone_recover(ngx_http_push_approval_zone_t *zone,
     u_char *id, time_t expires)
 {
+    ngx_uint_t                       pages;
     ngx_queue_t                     *q;
     ngx_http_push_approval_grant_t  *g, *n;
 
@@ -973,9 +975,17 @@ ngx_http_push_approval_zone_recover(ngx_http_push_approval_zone_t *zone,
         return NGX_OK;
     }
 
-    g = ngx_slab_alloc_locked(zone->shpool,
-                              offsetof(ngx_http_push_approval_grant_t,
-                                       approver));
+    /* half of the zone stays for the challenges and grants to come */
+
+    pages = (ngx_uint_t) (zone->shpool->end - zone->shpool->start)
+            / ngx_pagesize;
+
+    g = (zone->shpool->pfree >= pages / 2)
+        ? ngx_slab_alloc_locked(zone->shpool,
+                                offsetof(ngx_http_push_approval_grant_t,
+                                         approver))
+        : NULL;
+
     if (g == NULL) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
         return NGX_DECLINED;
