@@ -166,6 +166,15 @@ $t->write_file('journal/journal-99999-1.ndjson', join '',
     revoked_line($carol, $now, ''));
 $t->write_file('journal/journal-99998-1.ndjson.gz', revoked_line($bob, $now, ''));
 
+# nginx -t reads nothing back (its zones serve no request)
+{
+    my ($ok, $out) = $t->nginx_test($conf);
+    ok($ok, 'nginx -t passes') or diag($out);
+    my $log = ($t->read_file("nginx-test-$t->{nconf}.log") // '') . $out;
+    unlike($log, qr/read back from the journal|journal-99999/,
+        'nginx -t does not read the journal');
+}
+
 # --- a full stop and a new start -----------------------------------------
 
 my $master = $t->master_pid;
