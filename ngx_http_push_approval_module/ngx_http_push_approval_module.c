@@ -46,7 +46,7 @@ ngx_module_t  ngx_http_push_approval_module = {
     ngx_http_push_approval_commands,       /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_push_approval_recover,        /* init module */
     ngx_http_push_approval_init_process,   /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */

@@ -15,6 +15,7 @@
  *   wait.c      the wait endpoint
  *   approve.c   the approve endpoint
  *   console.c   the console endpoint and the metrics location
+ *   recover.c   revocations read back from the journal at start
  *   answer.c    pages and problem+json answers
  *   util.c      escaping, base64url, header parsing
  */
@@ -266,6 +267,7 @@ typedef struct {
     ngx_rbtree_t                  grants;
     ngx_rbtree_node_t             grants_sentinel;
     ngx_queue_t                   grant_queue;
+    ngx_queue_t                   recovered_queue;  /* from the journal */
     ngx_rbtree_t                  users;
     ngx_rbtree_node_t             users_sentinel;
     ngx_queue_t                   user_queue;
@@ -274,6 +276,7 @@ typedef struct {
     ngx_atomic_uint_t             decisions;    /* bumped on each decision */
     ngx_atomic_uint_t             created;
     ngx_atomic_t                  journal_events;   /* of all writers */
+    time_t                        distrust;     /* grantless cookies: revoked */
     ngx_pid_t                     workers[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
 
     /* metrics */
@@ -288,6 +291,7 @@ typedef struct {
     ngx_str_t                        name;
     ngx_shm_zone_t                  *shm_zone;
     time_t                           max_period;  /* of limits using it */
+    unsigned                         fresh:1;     /* created by this cycle */
 } ngx_http_push_approval_zone_t;
 
 
@@ -642,6 +646,10 @@ ngx_int_t ngx_http_push_approval_zone_grant(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t *revoked, ngx_str_t *approver, ngx_pool_t *pool);
 ngx_int_t ngx_http_push_approval_zone_revoke(
     ngx_http_push_approval_zone_t *zone, u_char *id);
+ngx_int_t ngx_http_push_approval_zone_recover(
+    ngx_http_push_approval_zone_t *zone, u_char *id, time_t expires);
+void ngx_http_push_approval_zone_distrust(ngx_http_push_approval_zone_t *zone,
+    time_t until);
 ngx_int_t ngx_http_push_approval_zone_pending_for(
     ngx_http_push_approval_zone_t *zone, ngx_str_t *approver, ngx_pool_t *pool,
     ngx_array_t *out);
@@ -712,6 +720,9 @@ ngx_int_t ngx_http_push_approval_ship_init(ngx_cycle_t *cycle,
     ngx_str_t *writer, ngx_str_t *path);
 void ngx_http_push_approval_ship_exit(void);
 void ngx_http_push_approval_ship_wrote(void);
+
+/* recover.c */
+ngx_int_t ngx_http_push_approval_recover(ngx_cycle_t *cycle);
 
 /* journal.c */
 ngx_int_t ngx_http_push_approval_journal_init(ngx_cycle_t *cycle);

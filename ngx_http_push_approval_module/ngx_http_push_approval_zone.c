@@ -37,6 +37,8 @@ static void ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
 static ngx_int_t ngx_http_push_approval_copy(
     ngx_http_push_approval_node_t *node,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
+static void ngx_http_push_approval_expire_grants(
+    ngx_http_push_approval_zone_t *zone, ngx_queue_t *queue, ngx_uint_t n);
 
 
 ngx_int_t
@@ -70,6 +72,7 @@ ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     zone->sh = sh;
     zone->shpool->data = sh;
+    zone->fresh = 1;
 
     if (ngx_http_push_approval_random(sh->salt, sizeof(sh->salt)) != NGX_OK) {
         return NGX_ERROR;
@@ -85,6 +88,7 @@ ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     ngx_http_push_approval_user_insert);
     ngx_queue_init(&sh->challenge_queue);
     ngx_queue_init(&sh->grant_queue);
+    ngx_queue_init(&sh->recovered_queue);
     ngx_queue_init(&sh->user_queue);
 
     len = sizeof(" in push_approval zone \"\"") + shm_zone->shm.name.len;
@@ -895,6 +899,15 @@ ngx_http_push_approval_zone_grant(ngx_http_push_approval_zone_t *zone,
     g = ngx_http_push_approval_find_grant(zone->sh, id);
 
     if (g == NULL) {
+
+        /* revocations were lost at start: an unknown grant may be one */
+
+        if (zone->sh->distrust > ngx_time()) {
+            ngx_shmtx_unlock(&zone->shpool->mutex);
+            *revoked = 1;
+            return NGX_OK;
+        }
+
         ngx_shmtx_unlock(&zone->shpool->mutex);
         return NGX_DECLINED;
     }
@@ -934,6 +947,91 @@ ngx_http_push_approval_zone_revoke(ngx_http_push_approval_zone_t *zone,
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
     return g ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * A revocation read back from the journal at start (recover.c): the grant
+ * is marked revoked, or made as a revoked one that lives until "expires".
+ * Such grants have a queue of their own, ordered by expiry, latest first,
+ * so that their longer lives hold up no grant of the grant queue.  They
+ * may fill half of the zone: NGX_DECLINED past that.
+ */
+
+ngx_int_t
+ngx_http_push_approval_zone_recover(ngx_http_push_approval_zone_t *zone,
+    u_char *id, time_t expires)
+{
+    ngx_uint_t                       pages;
+    ngx_queue_t                     *q;
+    ngx_http_push_approval_grant_t  *g, *n;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    g = ngx_http_push_approval_find_grant(zone->sh, id);
+    if (g) {
+        g->revoked = 1;
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_OK;
+    }
+
+    /* half of the zone stays for the challenges and grants to come */
+
+    pages = (ngx_uint_t) (zone->shpool->end - zone->shpool->start)
+            / ngx_pagesize;
+
+    g = (zone->shpool->pfree >= pages / 2)
+        ? ngx_slab_alloc_locked(zone->shpool,
+                                offsetof(ngx_http_push_approval_grant_t,
+                                         approver))
+        : NULL;
+
+    if (g == NULL) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(g->id, id, NGX_HTTP_PUSH_APPROVAL_ID_BYTES);
+    g->expires = expires;
+    g->revoked = 1;
+    g->approver_len = 0;
+
+    g->node.key = ngx_http_push_approval_key(g->id);
+    ngx_rbtree_insert(&zone->sh->grants, &g->node);
+
+    for (q = ngx_queue_head(&zone->sh->recovered_queue);
+         q != ngx_queue_sentinel(&zone->sh->recovered_queue);
+         q = ngx_queue_next(q))
+    {
+        n = ngx_queue_data(q, ngx_http_push_approval_grant_t, queue);
+
+        if (n->expires <= expires) {
+            break;
+        }
+    }
+
+    /* before q, or last */
+    ngx_queue_insert_tail(q, &g->queue);
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/* revocations were lost: cookies without a grant are refused until then */
+
+void
+ngx_http_push_approval_zone_distrust(ngx_http_push_approval_zone_t *zone,
+    time_t until)
+{
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    if (zone->sh->distrust < until) {
+        zone->sh->distrust = until;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
 }
 
 
@@ -1003,7 +1101,6 @@ ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
     ngx_uint_t                       i;
     ngx_queue_t                     *q;
     ngx_http_push_approval_node_t   *node;
-    ngx_http_push_approval_grant_t  *g;
     ngx_http_push_approval_shctx_t  *sh;
 
     sh = zone->sh;
@@ -1029,8 +1126,24 @@ ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
 
     ngx_http_push_approval_limit_expire_locked(zone, n);
 
-    for (i = 0; i < n && !ngx_queue_empty(&sh->grant_queue); i++) {
-        q = ngx_queue_last(&sh->grant_queue);
+    ngx_http_push_approval_expire_grants(zone, &sh->grant_queue, n);
+    ngx_http_push_approval_expire_grants(zone, &sh->recovered_queue, n);
+}
+
+
+static void
+ngx_http_push_approval_expire_grants(ngx_http_push_approval_zone_t *zone,
+    ngx_queue_t *queue, ngx_uint_t n)
+{
+    time_t                           now;
+    ngx_uint_t                       i;
+    ngx_queue_t                     *q;
+    ngx_http_push_approval_grant_t  *g;
+
+    now = ngx_time();
+
+    for (i = 0; i < n && !ngx_queue_empty(queue); i++) {
+        q = ngx_queue_last(queue);
         g = ngx_queue_data(q, ngx_http_push_approval_grant_t, queue);
 
         if (g->expires > now) {
@@ -1038,7 +1151,7 @@ ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
         }
 
         ngx_queue_remove(q);
-        ngx_rbtree_delete(&sh->grants, &g->node);
+        ngx_rbtree_delete(&zone->sh->grants, &g->node);
         ngx_slab_free_locked(zone->shpool, g);
     }
 }

@@ -1,0 +1,760 @@
+
+/*
+ * Revocations that outlive a restart.  At start, in the master before the
+ * workers fork (init_module), the `revoked` events of the journal that are
+ * younger than the longest cookie lifetime (24h) are read back into every
+ * zone that this cycle created empty: each becomes a revoked grant that
+ * lives as long as the cookies it stops could.  A zone kept across a
+ * reload still holds its revocations and is not read into again.
+ *
+ * The journal is trusted for nothing but revocations, which can only
+ * refuse cookies: a line that cannot be read is skipped (one warning per
+ * file).  A revocation that finds no room in the zone, or a journal file
+ * that cannot be read, is made up for by refusing, until the revocation
+ * would have run out, every cookie whose grant the zone does not know.
+ */
+
+
+#include "ngx_http_push_approval_module.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_RECOVER_LINE   (64 * 1024)
+#define NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL    (24 * 60 * 60)
+#define NGX_HTTP_PUSH_APPROVAL_RECOVER_DEPTH  8
+
+
+typedef struct {
+    ngx_log_t                        *log;
+    ngx_http_push_approval_zone_t   **zones;        /* the empty ones */
+    ngx_uint_t                        nzones;
+    ngx_uint_t                       *lost;         /* per zone */
+    time_t                           *lost_until;   /* per zone */
+    time_t                            now;
+    uint64_t                          since;        /* ms: older is skipped */
+    ngx_uint_t                        recovered;
+    u_char                           *buf;
+
+    /* the file being read */
+    u_char                           *path;
+    ngx_uint_t                        line;
+    ngx_uint_t                        bad;
+    ngx_uint_t                        first_bad;
+} ngx_http_push_approval_recover_t;
+
+
+/* what recover needs of one line */
+typedef struct {
+    uint64_t                          ts;
+    ngx_str_t                         event;
+    ngx_str_t                         id;
+    unsigned                          has_ts:1;
+} ngx_http_push_approval_rline_t;
+
+
+static ngx_int_t ngx_http_push_approval_recover_dir(
+    ngx_http_push_approval_recover_t *rec, ngx_str_t *dir, ngx_pool_t *pool);
+static ngx_uint_t ngx_http_push_approval_recover_name(u_char *name,
+    size_t len);
+static void ngx_http_push_approval_recover_file(
+    ngx_http_push_approval_recover_t *rec);
+static ngx_int_t ngx_http_push_approval_recover_read(
+    ngx_http_push_approval_recover_t *rec, ngx_fd_t fd);
+static void ngx_http_push_approval_recover_line(
+    ngx_http_push_approval_recover_t *rec, u_char *p, u_char *last);
+static void ngx_http_push_approval_recover_bad(
+    ngx_http_push_approval_recover_t *rec);
+static void ngx_http_push_approval_recover_lost(
+    ngx_http_push_approval_recover_t *rec, ngx_uint_t i, time_t until);
+static void ngx_http_push_approval_recover_report(
+    ngx_http_push_approval_recover_t *rec, ngx_str_t *dir);
+static ngx_int_t ngx_http_push_approval_recover_parse(u_char *p,
+    u_char *last, ngx_http_push_approval_rline_t *ln);
+static u_char *ngx_http_push_approval_recover_field(u_char *p, u_char *last,
+    ngx_str_t *key, ngx_http_push_approval_rline_t *ln);
+static u_char *ngx_http_push_approval_recover_value(u_char *p, u_char *last,
+    ngx_uint_t depth);
+static u_char *ngx_http_push_approval_recover_string(u_char *p,
+    u_char *last, ngx_str_t *s);
+static u_char *ngx_http_push_approval_recover_ws(u_char *p, u_char *last);
+
+
+/*
+ * init_module: not for "nginx -t" (nothing runs on the zones it makes),
+ * nor for a cycle whose zones were all kept.  Only an allocation failure
+ * stops nginx; whatever the journal holds never does.
+ */
+
+ngx_int_t
+ngx_http_push_approval_recover(ngx_cycle_t *cycle)
+{
+    ngx_int_t                            rc;
+    ngx_str_t                            dir;
+    ngx_uint_t                           i, n;
+    ngx_pool_t                          *pool;
+    ngx_http_push_approval_zone_t      **zones;
+    ngx_http_push_approval_recover_t     r;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    if (ngx_test_config) {
+        return NGX_OK;
+    }
+
+    pmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_push_approval_module);
+    if (pmcf == NULL || pmcf->journal == NULL) {
+        return NGX_OK;
+    }
+
+    zones = pmcf->zones.elts;
+    n = 0;
+
+    for (i = 0; i < pmcf->zones.nelts; i++) {
+        n += zones[i]->fresh;
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, cycle->log);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&r, sizeof(ngx_http_push_approval_recover_t));
+
+    r.log = cycle->log;
+    r.now = ngx_time();
+    r.since = (uint64_t) (r.now - NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL) * 1000;
+    r.zones = ngx_palloc(pool, n * sizeof(ngx_http_push_approval_zone_t *));
+    r.lost = ngx_pcalloc(pool, n * sizeof(ngx_uint_t));
+    r.lost_until = ngx_pcalloc(pool, n * sizeof(time_t));
+    r.buf = ngx_palloc(pool, NGX_HTTP_PUSH_APPROVAL_RECOVER_LINE);
+
+    if (r.zones == NULL || r.lost == NULL || r.lost_until == NULL
+        || r.buf == NULL)
+    {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < pmcf->zones.nelts; i++) {
+        if (zones[i]->fresh) {
+            r.zones[r.nzones++] = zones[i];
+        }
+    }
+
+    dir = pmcf->journal->name;
+
+    rc = ngx_http_push_approval_recover_dir(&r, &dir, pool);
+
+    if (rc == NGX_OK) {
+        ngx_http_push_approval_recover_report(&r, &dir);
+    }
+
+    ngx_destroy_pool(pool);
+
+    return rc == NGX_ERROR ? NGX_ERROR : NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_recover_dir(ngx_http_push_approval_recover_t *rec,
+    ngx_str_t *dir, ngx_pool_t *pool)
+{
+    u_char      *name, *path;
+    size_t       len;
+    ngx_dir_t    d;
+    ngx_str_t    z;
+    ngx_uint_t   i;
+
+    z.len = dir->len;
+    z.data = ngx_pnalloc(pool, dir->len + 1);
+    if (z.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(z.data, dir->data, dir->len);
+    z.data[z.len] = '\0';
+
+    if (ngx_open_dir(&z, &d) == NGX_ERROR) {
+
+        if (ngx_errno == NGX_ENOENT) {
+            return NGX_OK;              /* nothing was ever written */
+        }
+
+        ngx_log_error(NGX_LOG_ERR, rec->log, ngx_errno,
+                      ngx_open_dir_n " \"%s\" failed, revocations cannot be "
+                      "read back from the journal", z.data);
+
+        for (i = 0; i < rec->nzones; i++) {
+            ngx_http_push_approval_recover_lost(rec, i,
+                rec->now + NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL);
+        }
+
+        return NGX_OK;
+    }
+
+    for ( ;; ) {
+        ngx_set_errno(0);
+
+        if (ngx_read_dir(&d) == NGX_ERROR) {
+            break;
+        }
+
+        name = ngx_de_name(&d);
+        len = ngx_de_namelen(&d);
+
+        if (!ngx_http_push_approval_recover_name(name, len)) {
+            continue;
+        }
+
+        path = ngx_pnalloc(pool, z.len + 1 + len + 1);
+        if (path == NULL) {
+            (void) ngx_close_dir(&d);
+            return NGX_ERROR;
+        }
+
+        (void) ngx_sprintf(path, "%V/%*s%Z", &z, len, name);
+
+        rec->path = path;
+        ngx_http_push_approval_recover_file(rec);
+    }
+
+    if (ngx_errno != NGX_ENOMOREFILES) {
+        ngx_log_error(NGX_LOG_ERR, rec->log, ngx_errno,
+                      ngx_read_dir_n " \"%s\" failed, revocations may be "
+                      "missed", z.data);
+
+        for (i = 0; i < rec->nzones; i++) {
+            ngx_http_push_approval_recover_lost(rec, i,
+                rec->now + NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL);
+        }
+    }
+
+    (void) ngx_close_dir(&d);
+
+    return NGX_OK;
+}
+
+
+/*
+ * journal-*.ndjson and its rotated names, ".ndjson.N" or ".ndjson-DATE"
+ * (digits); compressed files (".gz" and the like) are not read.  name is
+ * null-terminated.
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_recover_name(u_char *name, size_t len)
+{
+    u_char  *p, *last;
+
+    last = name + len;
+
+    if (len < sizeof("journal-.ndjson") - 1
+        || ngx_strncmp(name, "journal-", sizeof("journal-") - 1) != 0)
+    {
+        return 0;
+    }
+
+    p = ngx_strstrn(name + sizeof("journal-") - 1, ".ndjson",
+                    sizeof(".ndjson") - 1 - 1);
+    if (p == NULL) {
+        return 0;
+    }
+
+    p += sizeof(".ndjson") - 1;
+
+    if (p == last) {
+        return 1;
+    }
+
+    if ((*p != '.' && *p != '-') || ++p == last) {
+        return 0;
+    }
+
+    while (p < last) {
+        if (*p < '0' || *p > '9') {
+            return 0;
+        }
+
+        p++;
+    }
+
+    return 1;
+}
+
+
+static void
+ngx_http_push_approval_recover_file(ngx_http_push_approval_recover_t *rec)
+{
+    ngx_fd_t         fd;
+    ngx_uint_t       i;
+    ngx_file_info_t  fi;
+
+    fd = ngx_open_file(rec->path, NGX_FILE_RDONLY|NGX_FILE_NONBLOCK,
+                       NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_log_error(NGX_LOG_ERR, rec->log, ngx_errno,
+                      ngx_open_file_n " \"%s\" failed, revocations in it "
+                      "cannot be read back", rec->path);
+        goto lost;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, rec->log, ngx_errno,
+                      ngx_fd_info_n " \"%s\" failed", rec->path);
+        (void) ngx_close_file(fd);
+        goto lost;
+    }
+
+    /* appended to only: a file older than the window has no line in it */
+
+    if (!ngx_is_file(&fi)
+        || ngx_file_mtime(&fi) < rec->now - NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL)
+    {
+        (void) ngx_close_file(fd);
+        return;
+    }
+
+    rec->line = 0;
+    rec->bad = 0;
+    rec->first_bad = 0;
+
+    if (ngx_http_push_approval_recover_read(rec, fd) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, rec->log, ngx_errno,
+                      ngx_read_fd_n " \"%s\" failed after line %ui",
+                      rec->path, rec->line);
+        (void) ngx_close_file(fd);
+        goto lost;
+    }
+
+    (void) ngx_close_file(fd);
+
+    if (rec->bad) {
+        ngx_log_error(NGX_LOG_WARN, rec->log, 0,
+                      "push_approval: %ui line(s) of the journal \"%s\" "
+                      "skipped, malformed or longer than 64k, the first is "
+                      "line %ui", rec->bad, rec->path, rec->first_bad);
+    }
+
+    return;
+
+lost:
+
+    for (i = 0; i < rec->nzones; i++) {
+        ngx_http_push_approval_recover_lost(rec, i,
+            rec->now + NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL);
+    }
+}
+
+
+/* line by line through one 64k buffer; a longer line is skipped whole */
+
+static ngx_int_t
+ngx_http_push_approval_recover_read(ngx_http_push_approval_recover_t *rec,
+    ngx_fd_t fd)
+{
+    u_char      *p, *nl, *last;
+    size_t       len;
+    ssize_t      n;
+    ngx_uint_t   skip;
+
+    len = 0;
+    skip = 0;
+
+    for ( ;; ) {
+        n = ngx_read_fd(fd, rec->buf + len,
+                        NGX_HTTP_PUSH_APPROVAL_RECOVER_LINE - len);
+
+        if (n == -1) {
+            if (ngx_errno == NGX_EINTR) {
+                continue;
+            }
+
+            return NGX_ERROR;
+        }
+
+        if (n == 0) {
+            break;
+        }
+
+        p = rec->buf;
+        last = rec->buf + len + n;
+
+        while ((nl = ngx_strlchr(p, last, '\n')) != NULL) {
+
+            if (skip) {
+                skip = 0;               /* the end of a long line */
+
+            } else {
+                rec->line++;
+                ngx_http_push_approval_recover_line(rec, p, nl);
+            }
+
+            p = nl + 1;
+        }
+
+        len = last - p;
+
+        if (len == NGX_HTTP_PUSH_APPROVAL_RECOVER_LINE) {
+            if (!skip) {
+                rec->line++;
+                ngx_http_push_approval_recover_bad(rec);
+                skip = 1;
+            }
+
+            len = 0;
+            continue;
+        }
+
+        ngx_memmove(rec->buf, p, len);
+    }
+
+    /* a last line without its newline: torn by a crash, or complete */
+
+    if (len && !skip) {
+        rec->line++;
+        ngx_http_push_approval_recover_line(rec, rec->buf, rec->buf + len);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_push_approval_recover_line(ngx_http_push_approval_recover_t *rec,
+    u_char *p, u_char *last)
+{
+    u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_BYTES];
+    time_t                          expires;
+    ngx_uint_t                      i, ok;
+    ngx_http_push_approval_rline_t  ln;
+
+    if (ngx_http_push_approval_recover_parse(p, last, &ln) != NGX_OK) {
+        ngx_http_push_approval_recover_bad(rec);
+        return;
+    }
+
+    if (ln.event.len != sizeof("revoked") - 1
+        || ngx_strncmp(ln.event.data, "revoked", sizeof("revoked") - 1) != 0)
+    {
+        return;
+    }
+
+    if (!ln.has_ts || ngx_http_push_approval_parse_id(&ln.id, id) != NGX_OK) {
+        ngx_http_push_approval_recover_bad(rec);
+        return;
+    }
+
+    if (ln.ts < rec->since) {
+        return;
+    }
+
+    /* a cookie ends at most its TTL after the decision, before this */
+
+    expires = (time_t) (ln.ts / 1000) + NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL;
+    ok = 0;
+
+    for (i = 0; i < rec->nzones; i++) {
+        if (ngx_http_push_approval_zone_recover(rec->zones[i], id, expires)
+            == NGX_OK)
+        {
+            ok = 1;
+
+        } else {
+            ngx_http_push_approval_recover_lost(rec, i, expires);
+        }
+    }
+
+    rec->recovered += ok;
+}
+
+
+static void
+ngx_http_push_approval_recover_bad(ngx_http_push_approval_recover_t *rec)
+{
+    if (rec->bad++ == 0) {
+        rec->first_bad = rec->line;
+    }
+}
+
+
+static void
+ngx_http_push_approval_recover_lost(ngx_http_push_approval_recover_t *rec,
+    ngx_uint_t i, time_t until)
+{
+    rec->lost[i]++;
+
+    if (rec->lost_until[i] < until) {
+        rec->lost_until[i] = until;
+    }
+}
+
+
+static void
+ngx_http_push_approval_recover_report(ngx_http_push_approval_recover_t *rec,
+    ngx_str_t *dir)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < rec->nzones; i++) {
+
+        if (rec->lost[i] == 0) {
+            continue;
+        }
+
+        ngx_http_push_approval_zone_distrust(rec->zones[i], rec->lost_until[i]);
+
+        ngx_log_error(NGX_LOG_ERR, rec->log, 0,
+                      "push_approval: zone \"%V\" lost %ui revocation(s) of "
+                      "the journal (zone full or file unreadable), cookies "
+                      "it has no record of are refused as revoked for %T s",
+                      &rec->zones[i]->shm_zone->shm.name, rec->lost[i],
+                      rec->lost_until[i] - rec->now);
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, rec->log, 0,
+                  "push_approval: %ui revocation(s) read back from the "
+                  "journal \"%V\"", rec->recovered, dir);
+}
+
+
+/*
+ * One line: a JSON object.  Its members are walked at the top level and
+ * "ts" (a whole number), "event" and "id" (strings) are taken; any other
+ * value is checked for form and skipped.  A duplicate of these is an error.
+ */
+
+static ngx_int_t
+ngx_http_push_approval_recover_parse(u_char *p, u_char *last,
+    ngx_http_push_approval_rline_t *ln)
+{
+    ngx_str_t  key;
+
+    ngx_memzero(ln, sizeof(ngx_http_push_approval_rline_t));
+
+    p = ngx_http_push_approval_recover_ws(p, last);
+
+    if (p == last || *p++ != '{') {
+        return NGX_ERROR;
+    }
+
+    p = ngx_http_push_approval_recover_ws(p, last);
+
+    if (p < last && *p == '}') {
+        p++;
+        goto done;
+    }
+
+    for ( ;; ) {
+        p = ngx_http_push_approval_recover_string(p, last, &key);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_http_push_approval_recover_ws(p, last);
+
+        if (p == last || *p++ != ':') {
+            return NGX_ERROR;
+        }
+
+        p = ngx_http_push_approval_recover_ws(p, last);
+        p = ngx_http_push_approval_recover_field(p, last, &key, ln);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_http_push_approval_recover_ws(p, last);
+
+        if (p == last) {
+            return NGX_ERROR;
+        }
+
+        if (*p == '}') {
+            p++;
+            break;
+        }
+
+        if (*p++ != ',') {
+            return NGX_ERROR;
+        }
+
+        p = ngx_http_push_approval_recover_ws(p, last);
+    }
+
+done:
+
+    p = ngx_http_push_approval_recover_ws(p, last);
+
+    return p == last ? NGX_OK : NGX_ERROR;
+}
+
+
+static u_char *
+ngx_http_push_approval_recover_field(u_char *p, u_char *last, ngx_str_t *key,
+    ngx_http_push_approval_rline_t *ln)
+{
+    u_char  *start;
+
+    if (key->len == 2 && ngx_strncmp(key->data, "ts", 2) == 0) {
+
+        if (ln->has_ts) {
+            return NULL;
+        }
+
+        for (start = p; p < last && *p >= '0' && *p <= '9'; p++) {
+            if (p - start == 18) {
+                return NULL;            /* past any time in ms */
+            }
+
+            ln->ts = ln->ts * 10 + (*p - '0');
+        }
+
+        ln->has_ts = 1;
+
+        return p == start ? NULL : p;
+    }
+
+    if (key->len == 5 && ngx_strncmp(key->data, "event", 5) == 0) {
+        return ln->event.data ? NULL
+               : ngx_http_push_approval_recover_string(p, last, &ln->event);
+    }
+
+    if (key->len == 2 && ngx_strncmp(key->data, "id", 2) == 0) {
+        return ln->id.data ? NULL
+               : ngx_http_push_approval_recover_string(p, last, &ln->id);
+    }
+
+    return ngx_http_push_approval_recover_value(p, last, 0);
+}
+
+
+/* any JSON value, its form checked loosely, nested at most 8 deep */
+
+static u_char *
+ngx_http_push_approval_recover_value(u_char *p, u_char *last,
+    ngx_uint_t depth)
+{
+    u_char      close, *start;
+    ngx_str_t   s;
+    ngx_uint_t  object;
+
+    if (p == last) {
+        return NULL;
+    }
+
+    if (*p == '"') {
+        return ngx_http_push_approval_recover_string(p, last, &s);
+    }
+
+    if (*p != '{' && *p != '[') {
+
+        /* a number, true, false or null */
+
+        for (start = p; p < last; p++) {
+            if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')
+                  || *p == '-' || *p == '+' || *p == '.' || *p == 'E'))
+            {
+                break;
+            }
+        }
+
+        return p == start ? NULL : p;
+    }
+
+    if (depth == NGX_HTTP_PUSH_APPROVAL_RECOVER_DEPTH) {
+        return NULL;
+    }
+
+    object = (*p == '{');
+    close = object ? '}' : ']';
+
+    p = ngx_http_push_approval_recover_ws(p + 1, last);
+
+    if (p < last && *p == close) {
+        return p + 1;
+    }
+
+    for ( ;; ) {
+        if (object) {
+            p = ngx_http_push_approval_recover_string(p, last, &s);
+            if (p == NULL) {
+                return NULL;
+            }
+
+            p = ngx_http_push_approval_recover_ws(p, last);
+
+            if (p == last || *p++ != ':') {
+                return NULL;
+            }
+
+            p = ngx_http_push_approval_recover_ws(p, last);
+        }
+
+        p = ngx_http_push_approval_recover_value(p, last, depth + 1);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        p = ngx_http_push_approval_recover_ws(p, last);
+
+        if (p == last) {
+            return NULL;
+        }
+
+        if (*p == close) {
+            return p + 1;
+        }
+
+        if (*p++ != ',') {
+            return NULL;
+        }
+
+        p = ngx_http_push_approval_recover_ws(p, last);
+    }
+}
+
+
+/* a JSON string; s is its text as written, escapes left in */
+
+static u_char *
+ngx_http_push_approval_recover_string(u_char *p, u_char *last, ngx_str_t *s)
+{
+    u_char  *start;
+
+    if (p == last || *p != '"') {
+        return NULL;
+    }
+
+    for (start = ++p; p < last; p++) {
+
+        if (*p == '"') {
+            s->data = start;
+            s->len = p - start;
+            return p + 1;
+        }
+
+        if (*p < 0x20) {
+            return NULL;
+        }
+
+        if (*p == '\\' && ++p == last) {
+            return NULL;
+        }
+    }
+
+    return NULL;
+}
+
+
+static u_char *
+ngx_http_push_approval_recover_ws(u_char *p, u_char *last)
+{
+    while (p < last && (*p == ' ' || *p == '\t' || *p == '\r')) {
+        p++;
+    }
+
+    return p;
+}
