@@ -235,3 +235,26 @@ ngx_http_push_approval_line_utf8(u_char *d, uint32_t c)
 
     return d;
 }
+
+
+/* a field's value by name, or NULL */
+
+ngx_str_t *
+ngx_http_push_approval_line_field(ngx_http_push_approval_fields_t *f,
+    const char *name)
+{
+    size_t      len;
+    ngx_uint_t  i;
+
+    len = ngx_strlen(name);
+
+    for (i = 0; i < f->n; i++) {
+        if (f->key[i].len == len
+            && ngx_strncmp(f->key[i].data, name, len) == 0)
+        {
+            return &f->value[i];
+        }
+    }
+
+    return NULL;
+}

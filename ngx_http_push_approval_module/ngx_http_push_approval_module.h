@@ -702,6 +702,8 @@ void ngx_http_push_approval_writers_stats(off_t *backlog,
 /* line.c */
 ngx_int_t ngx_http_push_approval_line_parse(u_char *p, u_char *last,
     u_char *dec, ngx_http_push_approval_fields_t *f);
+ngx_str_t *ngx_http_push_approval_line_field(
+    ngx_http_push_approval_fields_t *f, const char *name);
 
 /* redis.c */
 ngx_int_t ngx_http_push_approval_redis_init(ngx_cycle_t *cycle,

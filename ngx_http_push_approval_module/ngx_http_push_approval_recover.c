@@ -20,7 +20,6 @@
 
 #define NGX_HTTP_PUSH_APPROVAL_RECOVER_LINE   (64 * 1024)
 #define NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL    (24 * 60 * 60)
-#define NGX_HTTP_PUSH_APPROVAL_RECOVER_DEPTH  8
 
 
 typedef struct {
@@ -33,6 +32,7 @@ typedef struct {
     uint64_t                          since;        /* ms: older is skipped */
     ngx_uint_t                        recovered;
     u_char                           *buf;
+    u_char                           *dec;          /* of a line */
 
     /* the file being read */
     u_char                           *path;
@@ -43,14 +43,6 @@ typedef struct {
 
 
 /* what recover needs of one line */
-typedef struct {
-    uint64_t                          ts;
-    ngx_str_t                         event;
-    ngx_str_t                         id;
-    unsigned                          has_ts:1;
-} ngx_http_push_approval_rline_t;
-
-
 static ngx_int_t ngx_http_push_approval_recover_dir(
     ngx_http_push_approval_recover_t *rec, ngx_str_t *dir, ngx_pool_t *pool);
 static ngx_uint_t ngx_http_push_approval_recover_name(u_char *name,
@@ -67,15 +59,6 @@ static void ngx_http_push_approval_recover_lost(
     ngx_http_push_approval_recover_t *rec, ngx_uint_t i, time_t until);
 static void ngx_http_push_approval_recover_report(
     ngx_http_push_approval_recover_t *rec, ngx_str_t *dir);
-static ngx_int_t ngx_http_push_approval_recover_parse(u_char *p,
-    u_char *last, ngx_http_push_approval_rline_t *ln);
-static u_char *ngx_http_push_approval_recover_field(u_char *p, u_char *last,
-    ngx_str_t *key, ngx_http_push_approval_rline_t *ln);
-static u_char *ngx_http_push_approval_recover_value(u_char *p, u_char *last,
-    ngx_uint_t depth);
-static u_char *ngx_http_push_approval_recover_string(u_char *p,
-    u_char *last, ngx_str_t *s);
-static u_char *ngx_http_push_approval_recover_ws(u_char *p, u_char *last);
 
 
 /*
@@ -130,9 +113,10 @@ ngx_http_push_approval_recover(ngx_cycle_t *cycle)
     r.lost = ngx_pcalloc(pool, n * sizeof(ngx_uint_t));
     r.lost_until = ngx_pcalloc(pool, n * sizeof(time_t));
     r.buf = ngx_palloc(pool, NGX_HTTP_PUSH_APPROVAL_RECOVER_LINE);
+    r.dec = ngx_palloc(pool, NGX_HTTP_PUSH_APPROVAL_RECOVER_LINE);
 
     if (r.zones == NULL || r.lost == NULL || r.lost_until == NULL
-        || r.buf == NULL)
+        || r.buf == NULL || r.dec == NULL)
     {
         ngx_destroy_pool(pool);
         return NGX_ERROR;
@@ -427,34 +411,46 @@ static void
 ngx_http_push_approval_recover_line(ngx_http_push_approval_recover_t *rec,
     u_char *p, u_char *last)
 {
-    u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_BYTES];
-    time_t                          expires;
-    ngx_uint_t                      i, ok;
-    ngx_http_push_approval_rline_t  ln;
+    u_char                            id[NGX_HTTP_PUSH_APPROVAL_ID_BYTES];
+    time_t                            expires;
+    ngx_int_t                         ts;
+    ngx_str_t                        *event, *sid, *sts;
+    ngx_uint_t                        i, ok;
+    ngx_http_push_approval_fields_t   f;
 
-    if (ngx_http_push_approval_recover_parse(p, last, &ln) != NGX_OK) {
+    /* the journal's own lines: anything else is not read */
+
+    if (ngx_http_push_approval_line_parse(p, last, rec->dec, &f) != NGX_OK) {
         ngx_http_push_approval_recover_bad(rec);
         return;
     }
 
-    if (ln.event.len != sizeof("revoked") - 1
-        || ngx_strncmp(ln.event.data, "revoked", sizeof("revoked") - 1) != 0)
+    event = ngx_http_push_approval_line_field(&f, "event");
+
+    if (event == NULL || event->len != sizeof("revoked") - 1
+        || ngx_strncmp(event->data, "revoked", sizeof("revoked") - 1) != 0)
     {
         return;
     }
 
-    if (!ln.has_ts || ngx_http_push_approval_parse_id(&ln.id, id) != NGX_OK) {
+    sid = ngx_http_push_approval_line_field(&f, "id");
+    sts = ngx_http_push_approval_line_field(&f, "ts");
+    ts = sts ? ngx_atoi(sts->data, sts->len) : NGX_ERROR;
+
+    if (sid == NULL || ts == NGX_ERROR
+        || ngx_http_push_approval_parse_id(sid, id) != NGX_OK)
+    {
         ngx_http_push_approval_recover_bad(rec);
         return;
     }
 
-    if (ln.ts < rec->since) {
+    if ((uint64_t) ts < rec->since) {
         return;
     }
 
     /* a cookie ends at most its TTL after the decision, before this */
 
-    expires = (time_t) (ln.ts / 1000) + NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL;
+    expires = (time_t) (ts / 1000) + NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL;
     ok = 0;
 
     for (i = 0; i < rec->nzones; i++) {
@@ -518,243 +514,4 @@ ngx_http_push_approval_recover_report(ngx_http_push_approval_recover_t *rec,
     ngx_log_error(NGX_LOG_NOTICE, rec->log, 0,
                   "push_approval: %ui revocation(s) read back from the "
                   "journal \"%V\"", rec->recovered, dir);
-}
-
-
-/*
- * One line: a JSON object.  Its members are walked at the top level and
- * "ts" (a whole number), "event" and "id" (strings) are taken; any other
- * value is checked for form and skipped.  A duplicate of these is an error.
- */
-
-static ngx_int_t
-ngx_http_push_approval_recover_parse(u_char *p, u_char *last,
-    ngx_http_push_approval_rline_t *ln)
-{
-    ngx_str_t  key;
-
-    ngx_memzero(ln, sizeof(ngx_http_push_approval_rline_t));
-
-    p = ngx_http_push_approval_recover_ws(p, last);
-
-    if (p == last || *p++ != '{') {
-        return NGX_ERROR;
-    }
-
-    p = ngx_http_push_approval_recover_ws(p, last);
-
-    if (p < last && *p == '}') {
-        p++;
-        goto done;
-    }
-
-    for ( ;; ) {
-        p = ngx_http_push_approval_recover_string(p, last, &key);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        p = ngx_http_push_approval_recover_ws(p, last);
-
-        if (p == last || *p++ != ':') {
-            return NGX_ERROR;
-        }
-
-        p = ngx_http_push_approval_recover_ws(p, last);
-        p = ngx_http_push_approval_recover_field(p, last, &key, ln);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        p = ngx_http_push_approval_recover_ws(p, last);
-
-        if (p == last) {
-            return NGX_ERROR;
-        }
-
-        if (*p == '}') {
-            p++;
-            break;
-        }
-
-        if (*p++ != ',') {
-            return NGX_ERROR;
-        }
-
-        p = ngx_http_push_approval_recover_ws(p, last);
-    }
-
-done:
-
-    p = ngx_http_push_approval_recover_ws(p, last);
-
-    return p == last ? NGX_OK : NGX_ERROR;
-}
-
-
-static u_char *
-ngx_http_push_approval_recover_field(u_char *p, u_char *last, ngx_str_t *key,
-    ngx_http_push_approval_rline_t *ln)
-{
-    u_char  *start;
-
-    if (key->len == 2 && ngx_strncmp(key->data, "ts", 2) == 0) {
-
-        if (ln->has_ts) {
-            return NULL;
-        }
-
-        for (start = p; p < last && *p >= '0' && *p <= '9'; p++) {
-            if (p - start == 18) {
-                return NULL;            /* past any time in ms */
-            }
-
-            ln->ts = ln->ts * 10 + (*p - '0');
-        }
-
-        ln->has_ts = 1;
-
-        return p == start ? NULL : p;
-    }
-
-    if (key->len == 5 && ngx_strncmp(key->data, "event", 5) == 0) {
-        return ln->event.data ? NULL
-               : ngx_http_push_approval_recover_string(p, last, &ln->event);
-    }
-
-    if (key->len == 2 && ngx_strncmp(key->data, "id", 2) == 0) {
-        return ln->id.data ? NULL
-               : ngx_http_push_approval_recover_string(p, last, &ln->id);
-    }
-
-    return ngx_http_push_approval_recover_value(p, last, 0);
-}
-
-
-/* any JSON value, its form checked loosely, nested at most 8 deep */
-
-static u_char *
-ngx_http_push_approval_recover_value(u_char *p, u_char *last,
-    ngx_uint_t depth)
-{
-    u_char      close, *start;
-    ngx_str_t   s;
-    ngx_uint_t  object;
-
-    if (p == last) {
-        return NULL;
-    }
-
-    if (*p == '"') {
-        return ngx_http_push_approval_recover_string(p, last, &s);
-    }
-
-    if (*p != '{' && *p != '[') {
-
-        /* a number, true, false or null */
-
-        for (start = p; p < last; p++) {
-            if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')
-                  || *p == '-' || *p == '+' || *p == '.' || *p == 'E'))
-            {
-                break;
-            }
-        }
-
-        return p == start ? NULL : p;
-    }
-
-    if (depth == NGX_HTTP_PUSH_APPROVAL_RECOVER_DEPTH) {
-        return NULL;
-    }
-
-    object = (*p == '{');
-    close = object ? '}' : ']';
-
-    p = ngx_http_push_approval_recover_ws(p + 1, last);
-
-    if (p < last && *p == close) {
-        return p + 1;
-    }
-
-    for ( ;; ) {
-        if (object) {
-            p = ngx_http_push_approval_recover_string(p, last, &s);
-            if (p == NULL) {
-                return NULL;
-            }
-
-            p = ngx_http_push_approval_recover_ws(p, last);
-
-            if (p == last || *p++ != ':') {
-                return NULL;
-            }
-
-            p = ngx_http_push_approval_recover_ws(p, last);
-        }
-
-        p = ngx_http_push_approval_recover_value(p, last, depth + 1);
-        if (p == NULL) {
-            return NULL;
-        }
-
-        p = ngx_http_push_approval_recover_ws(p, last);
-
-        if (p == last) {
-            return NULL;
-        }
-
-        if (*p == close) {
-            return p + 1;
-        }
-
-        if (*p++ != ',') {
-            return NULL;
-        }
-
-        p = ngx_http_push_approval_recover_ws(p, last);
-    }
-}
-
-
-/* a JSON string; s is its text as written, escapes left in */
-
-static u_char *
-ngx_http_push_approval_recover_string(u_char *p, u_char *last, ngx_str_t *s)
-{
-    u_char  *start;
-
-    if (p == last || *p != '"') {
-        return NULL;
-    }
-
-    for (start = ++p; p < last; p++) {
-
-        if (*p == '"') {
-            s->data = start;
-            s->len = p - start;
-            return p + 1;
-        }
-
-        if (*p < 0x20) {
-            return NULL;
-        }
-
-        if (*p == '\\' && ++p == last) {
-            return NULL;
-        }
-    }
-
-    return NULL;
-}
-
-
-static u_char *
-ngx_http_push_approval_recover_ws(u_char *p, u_char *last)
-{
-    while (p < last && (*p == ' ' || *p == '\t' || *p == '\r')) {
-        p++;
-    }
-
-    return p;
 }
