@@ -129,6 +129,7 @@ static u_char *
 ngx_http_push_approval_line_string(u_char *p, u_char *last, u_char **out)
 {
     u_char    *d;
+    size_t     n;
     uint32_t   c;
 
     d = *out;
@@ -145,7 +146,14 @@ ngx_http_push_approval_line_string(u_char *p, u_char *last, u_char **out)
         }
 
         if (*p != '\\') {
-            *d++ = *p++;
+            n = ngx_http_push_approval_utf8(p, last, &c);
+
+            if (n == 0) {
+                return NULL;    /* the journal writes valid UTF-8 only */
+            }
+
+            d = ngx_cpymem(d, p, n);
+            p += n;
             continue;
         }
 

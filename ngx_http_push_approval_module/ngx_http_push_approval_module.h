@@ -817,6 +817,7 @@ ngx_str_t *ngx_http_push_approval_status_name(ngx_uint_t status);
 ngx_uint_t ngx_http_push_approval_http_status(ngx_uint_t status);
 
 /* util.c */
+size_t ngx_http_push_approval_utf8(u_char *p, u_char *last, uint32_t *cp);
 size_t ngx_http_push_approval_json_len(ngx_str_t *s);
 u_char *ngx_http_push_approval_json_escape(u_char *dst, ngx_str_t *s);
 size_t ngx_http_push_approval_html_len(ngx_str_t *s);

@@ -29,8 +29,6 @@ typedef struct {
 } ngx_http_push_approval_method_t;
 
 
-static size_t ngx_http_push_approval_utf8(u_char *p, u_char *last,
-    uint32_t *cp);
 static ngx_uint_t ngx_http_push_approval_is_control(uint32_t c);
 static size_t ngx_http_push_approval_json_char(u_char *dst, u_char **pp,
     u_char *last);
@@ -92,7 +90,7 @@ static u_char  ngx_http_push_approval_hex[] = "0123456789abcdef";
  * cut by last.
  */
 
-static size_t
+size_t
 ngx_http_push_approval_utf8(u_char *p, u_char *last, uint32_t *cp)
 {
     size_t    len, i;
