@@ -18,6 +18,15 @@
  *   recover.c   revocations read back from the journal at start
  *   answer.c    pages and problem+json answers
  *   util.c      escaping, base64url, header parsing
+ *   event.c     audit events: fields to JSON, the access event
+ *   journal.c   the journal: per-worker hash chains in NDJSON files
+ *   audit.c     the audit key: load, generate, sign checkpoints
+ *   writers.c   the node's journal writers and their heads (shared)
+ *   line.c      a journal line read back into its fields
+ *   redis.c     the hiredis client on nginx's event loop
+ *   ship.c      shipping chains to the Redis stream (ship.h)
+ *   adopt.c     shipping the chains of writers that are gone
+ *   recover.c   revocations read back from the journal at start
  */
 
 

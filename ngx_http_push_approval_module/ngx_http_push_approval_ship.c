@@ -17,63 +17,7 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 
-
-#define NGX_HTTP_PUSH_APPROVAL_SHIP_BUF      (256 * 1024)
-#define NGX_HTTP_PUSH_APPROVAL_SHIP_BATCH    512          /* events */
-#define NGX_HTTP_PUSH_APPROVAL_SHIP_CHAINS   64
-#define NGX_HTTP_PUSH_APPROVAL_SHIP_SCAN     1000         /* ms */
-#define NGX_HTTP_PUSH_APPROVAL_SHIP_RETRY    1000         /* ms */
-#define NGX_HTTP_PUSH_APPROVAL_SHIP_ARGS                                      \
-    (8 + NGX_HTTP_PUSH_APPROVAL_SHIP_BATCH                                    \
-         * (1 + 2 * NGX_HTTP_PUSH_APPROVAL_LINE_FIELDS))
-
-
-typedef struct {
-    u_char                        writer[NGX_HTTP_PUSH_APPROVAL_WRITER_LEN];
-    size_t                        writer_len;
-    u_char                        path[NGX_HTTP_PUSH_APPROVAL_WRITER_PATH];
-    ngx_fd_t                      fd;
-    off_t                         offset;       /* after the lines shipped */
-    off_t                         base;         /* in the files before */
-    uint64_t                      shipped;      /* the stream's checkpoint */
-    unsigned                      used:1;
-    unsigned                      own:1;
-    unsigned                      known:1;      /* shipped is Redis's */
-    unsigned                      broken:1;
-} ngx_http_push_approval_chain_t;
-
-
-typedef struct {
-    u_char                        path[NGX_HTTP_PUSH_APPROVAL_WRITER_PATH];
-    off_t                         size;
-} ngx_http_push_approval_done_t;
-
-
-typedef struct {
-    ngx_http_push_approval_chain_t  chain[NGX_HTTP_PUSH_APPROVAL_SHIP_CHAINS];
-    ngx_uint_t                    next;         /* round robin */
-    ngx_http_push_approval_chain_t *sending;
-    off_t                         batch_end;
-    uint64_t                      batch_last;
-    ngx_uint_t                    batch_events;
-    u_char                       *buf;
-    u_char                       *dec;
-    const char                  **argv;
-    size_t                       *argvlen;
-    ngx_str_t                     stream;
-    ngx_str_t                     key_prefix;   /* {stream}:shipped: */
-    u_char                        key[NGX_HTTP_PUSH_APPROVAL_WRITER_LEN
-                                      + 256];
-    u_char                        seqs[2][NGX_INT64_LEN];
-    u_char                        maxlen[NGX_INT64_LEN];
-    size_t                        maxlen_len;
-    ngx_str_t                     dir;
-    ngx_array_t                   done;         /* of done_t */
-    ngx_event_t                   kick;         /* posted */
-    ngx_event_t                   scan;         /* cancelable timer */
-    ngx_event_t                   retry;        /* cancelable timer */
-    ngx_uint_t                    errors;
-} ngx_http_push_approval_ship_t;
+#include "ngx_http_push_approval_ship.h"
 
 
 static void ngx_http_push_approval_ship_up(void);
@@ -87,8 +31,6 @@ static ngx_uint_t ngx_http_push_approval_ship_gap(
     ngx_http_push_approval_fields_t *f);
 static ngx_uint_t ngx_http_push_approval_ship_args(
     ngx_http_push_approval_fields_t *f, ngx_uint_t a, u_char **decp);
-static ngx_int_t ngx_http_push_approval_ship_open(
-    ngx_http_push_approval_chain_t *ch);
 static ngx_int_t ngx_http_push_approval_ship_eof(
     ngx_http_push_approval_chain_t *ch);
 static ngx_int_t ngx_http_push_approval_ship_send(
@@ -98,14 +40,6 @@ static void ngx_http_push_approval_ship_reply(redisAsyncContext *ac,
 static void ngx_http_push_approval_ship_account(
     ngx_http_push_approval_chain_t *ch, ngx_uint_t events);
 static void ngx_http_push_approval_ship_retry(ngx_event_t *ev);
-static void ngx_http_push_approval_ship_scan(ngx_event_t *ev);
-static void ngx_http_push_approval_ship_adopt(u_char *path, size_t len);
-static ngx_int_t ngx_http_push_approval_ship_first(
-    ngx_http_push_approval_chain_t *ch);
-static void ngx_http_push_approval_ship_finish(
-    ngx_http_push_approval_chain_t *ch);
-static void ngx_http_push_approval_ship_close(
-    ngx_http_push_approval_chain_t *ch);
 
 
 /*
@@ -134,7 +68,7 @@ static const char  ngx_http_push_approval_ship_script[] =
     "return {1, tonumber(ARGV[3])}\n";
 
 
-static ngx_http_push_approval_ship_t  *ngx_http_push_approval_ship;
+ngx_http_push_approval_ship_t  *ngx_http_push_approval_ship;
 
 
 ngx_int_t
@@ -203,7 +137,7 @@ ngx_http_push_approval_ship_init(ngx_cycle_t *cycle, ngx_str_t *writer,
     sh->kick.log = cycle->log;
     sh->kick.data = sh;
 
-    sh->scan.handler = ngx_http_push_approval_ship_scan;
+    sh->scan.handler = ngx_http_push_approval_adopt_scan;
     sh->scan.log = cycle->log;
     sh->scan.data = sh;
     sh->scan.cancelable = 1;
@@ -540,7 +474,7 @@ ngx_http_push_approval_ship_args(ngx_http_push_approval_fields_t *f,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_push_approval_ship_open(ngx_http_push_approval_chain_t *ch)
 {
     if (ch->fd != NGX_INVALID_FILE) {
@@ -572,7 +506,7 @@ ngx_http_push_approval_ship_eof(ngx_http_push_approval_chain_t *ch)
     ngx_file_info_t  fi, ofi;
 
     if (!ch->own) {
-        ngx_http_push_approval_ship_finish(ch);
+        ngx_http_push_approval_adopt_finish(ch);
         return NGX_DECLINED;
     }
 
@@ -724,188 +658,7 @@ ngx_http_push_approval_ship_retry(ngx_event_t *ev)
 }
 
 
-/* worker 0: chains whose writer is no longer there */
-
-static void
-ngx_http_push_approval_ship_scan(ngx_event_t *ev)
-{
-    u_char                          path[NGX_HTTP_PUSH_APPROVAL_WRITER_PATH];
-    size_t                          len;
-    ngx_dir_t                       dir;
-    ngx_http_push_approval_ship_t  *sh = ev->data;
-
-    if (sh != ngx_http_push_approval_ship) {
-        return;
-    }
-
-    if (!ngx_exiting && !ngx_terminate) {
-        ngx_add_timer(&sh->scan, NGX_HTTP_PUSH_APPROVAL_SHIP_SCAN);
-    }
-
-    if (!ngx_http_push_approval_redis_is_up()) {
-        return;
-    }
-
-    if (ngx_open_dir(&sh->dir, &dir) == NGX_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, ev->log, ngx_errno,
-                      ngx_open_dir_n " \"%V\" failed", &sh->dir);
-        return;
-    }
-
-    while (ngx_read_dir(&dir) == NGX_OK) {
-        len = ngx_de_namelen(&dir);
-
-        if (len < sizeof("journal-.ndjson") || len > 64
-            || ngx_strncmp(ngx_de_name(&dir), "journal-", 8) != 0
-            || ngx_strcmp(ngx_de_name(&dir) + len - 7, ".ndjson") != 0
-            || sh->dir.len + len + 2 > NGX_HTTP_PUSH_APPROVAL_WRITER_PATH)
-        {
-            continue;
-        }
-
-        ngx_sprintf(path, "%V/%*s%Z", &sh->dir, len, ngx_de_name(&dir));
-        ngx_http_push_approval_ship_adopt(path, sh->dir.len + 1 + len);
-    }
-
-    (void) ngx_close_dir(&dir);
-
-    ngx_http_push_approval_ship_wrote();
-}
-
-
-/* a file of no live writer, not known to be shipped: a chain to take over */
-
-static void
-ngx_http_push_approval_ship_adopt(u_char *path, size_t len)
-{
-    ngx_uint_t                       i;
-    ngx_file_info_t                  fi;
-    ngx_http_push_approval_done_t   *done;
-    ngx_http_push_approval_ship_t   *sh;
-    ngx_http_push_approval_chain_t  *ch, *free;
-
-    sh = ngx_http_push_approval_ship;
-
-    if (ngx_http_push_approval_writers_live(path, len)
-        || ngx_file_info(path, &fi) == NGX_FILE_ERROR)
-    {
-        return;
-    }
-
-    done = sh->done.elts;
-
-    for (i = 0; i < sh->done.nelts; i++) {
-        if (ngx_strcmp(done[i].path, path) == 0
-            && done[i].size == ngx_file_size(&fi))
-        {
-            return;
-        }
-    }
-
-    free = NULL;
-
-    for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_SHIP_CHAINS; i++) {
-        ch = &sh->chain[i];
-
-        if (!ch->used) {
-            free = free ? free : ch;
-            continue;
-        }
-
-        if (ngx_strcmp(ch->path, path) == 0) {
-            return;
-        }
-    }
-
-    if (free == NULL) {
-        return;     /* the next look, when a chain is done */
-    }
-
-    ch = free;
-    ngx_memzero(ch, sizeof(ngx_http_push_approval_chain_t));
-    ch->fd = NGX_INVALID_FILE;
-    ngx_memcpy(ch->path, path, len + 1);
-
-    if (ngx_http_push_approval_ship_first(ch) != NGX_OK) {
-        ngx_http_push_approval_ship_finish(ch);
-        return;
-    }
-
-    ch->used = 1;
-}
-
-
-/* the writer of a chain taken over, from its first line */
-
-static ngx_int_t
-ngx_http_push_approval_ship_first(ngx_http_push_approval_chain_t *ch)
-{
-    u_char                           *eol;
-    ssize_t                           n;
-    ngx_file_info_t                   fi;
-    ngx_http_push_approval_ship_t    *sh;
-    ngx_http_push_approval_fields_t   f;
-
-    sh = ngx_http_push_approval_ship;
-
-    if (ngx_http_push_approval_ship_open(ch) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    n = pread(ch->fd, sh->buf, 16384, 0);
-
-    eol = n > 0 ? ngx_strlchr(sh->buf, sh->buf + n, '\n') : NULL;
-
-    if (eol == NULL
-        || ngx_http_push_approval_line_parse(sh->buf, eol, sh->dec, &f)
-           != NGX_OK
-        || f.writer.len > sizeof(ch->writer))
-    {
-        return NGX_ERROR;
-    }
-
-    ch->writer_len = f.writer.len;
-    ngx_memcpy(ch->writer, f.writer.data, f.writer.len);
-
-    /* the file is the end of the chain: what the writer wrote before it */
-
-    if (ngx_fd_info(ch->fd, &fi) != NGX_FILE_ERROR) {
-        ch->base = ngx_http_push_approval_writers_written(ch->writer,
-                                                          ch->writer_len)
-                   - ngx_file_size(&fi);
-        ch->base = ngx_max(ch->base, 0);
-    }
-
-    return NGX_OK;
-}
-
-
-/* a chain taken over is in the stream to its end (or its torn line) */
-
-static void
-ngx_http_push_approval_ship_finish(ngx_http_push_approval_chain_t *ch)
-{
-    ngx_file_info_t                 fi;
-    ngx_http_push_approval_done_t  *done;
-    ngx_http_push_approval_ship_t  *sh;
-
-    sh = ngx_http_push_approval_ship;
-
-    if (ngx_file_info(ch->path, &fi) != NGX_FILE_ERROR) {
-        done = ngx_array_push(&sh->done);
-
-        if (done) {
-            ngx_cpystrn(done->path, ch->path, sizeof(done->path));
-            done->size = ngx_file_size(&fi);
-        }
-    }
-
-    ngx_http_push_approval_ship_close(ch);
-    ch->used = 0;
-}
-
-
-static void
+void
 ngx_http_push_approval_ship_close(ngx_http_push_approval_chain_t *ch)
 {
     if (ch->fd != NGX_INVALID_FILE) {
