@@ -38,6 +38,7 @@ my $conf = PA::Std::conf(
     locations => <<'EOF');
         location /admin/ { %%STD%% push_approval_mode hold;
                            push_approval_code_digits 0; }
+        location = /metrics { push_approval_metrics; }
 EOF
 $t->start($conf);
 
@@ -86,6 +87,10 @@ $t->wait_for(sub { `grep -l writer_stop $jdir/journal-*.ndjson` =~ /\n.*\n/ },
 $cookie = approve('bob');
 $t->http(path => '/admin/?u=bob', headers => [$cookie, "User-Agent: $UA"])
     for 1 .. 20;
+
+my $metrics = $t->http(path => '/metrics')->{body};
+like($metrics, qr/push_approval_events_total\{sink="redis"\} [1-9]/,
+    'metrics count shipped events');
 
 # the stream, while nginx runs and has shipped everything
 $t->wait_for(sub {
@@ -226,9 +231,10 @@ tampered('a checkpoint signed with another key', sub {
 
 # no cookie value or decision token in the journal or the error log
 {
-    my $all = `cat $jdir/journal-*.ndjson` . $t->read_file('error.log');
+    my $all = `cat $jdir/journal-*.ndjson` . $t->read_file('error.log')
+        . $metrics;
     my @found = grep { length > 20 && index($all, $_) >= 0 } @secrets;
-    is(scalar @found, 0, 'no secret in the journal or the error log');
+    is(scalar @found, 0, 'no secret in the journal, the metrics or the error log');
     cmp_ok(scalar @secrets, '>=', 6, 'secrets looked for: ' . @secrets);
 }
 
