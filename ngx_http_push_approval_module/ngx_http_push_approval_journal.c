@@ -49,6 +49,7 @@ typedef struct {
 static void ngx_http_push_approval_journal_flush_handler(ngx_event_t *ev);
 static void ngx_http_push_approval_journal_check(ngx_event_t *ev);
 static ngx_int_t ngx_http_push_approval_journal_open(ngx_cycle_t *cycle);
+static void ngx_http_push_approval_journal_sync_dir(ngx_cycle_t *cycle);
 static void ngx_http_push_approval_journal_write(u_char *p, size_t len);
 static void ngx_http_push_approval_journal_line(const char *event,
     ngx_str_t *fields, ngx_uint_t sign);
@@ -172,7 +173,41 @@ ngx_http_push_approval_journal_open(ngx_cycle_t *cycle)
 
     j->fd = fd;
 
+    if (j->fsync) {
+        ngx_http_push_approval_journal_sync_dir(cycle);
+    }
+
     return NGX_OK;
+}
+
+
+/* with sync=fsync a new file's name is on disk too, not only its lines */
+
+static void
+ngx_http_push_approval_journal_sync_dir(ngx_cycle_t *cycle)
+{
+    ngx_fd_t                             fd;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_push_approval_module);
+
+    fd = ngx_open_file(pmcf->journal->name.data, NGX_FILE_RDONLY,
+                       NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      ngx_open_file_n " \"%V\" failed",
+                      &pmcf->journal->name);
+        return;
+    }
+
+    if (fsync(fd) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      "fsync() of \"%V\" failed", &pmcf->journal->name);
+    }
+
+    (void) ngx_close_file(fd);
 }
 
 
