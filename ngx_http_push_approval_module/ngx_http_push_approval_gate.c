@@ -232,7 +232,12 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
     }
 
     if (rc == NGX_OK) {
-        rc = ngx_http_push_approval_zone_create(ctx->zone, ch);
+        rc = ngx_http_push_approval_zone_create(ctx->zone, ch, r->pool);
+    }
+
+    if (rc == NGX_BUSY) {
+        ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_WAIT;     /* lost a race */
+        return ngx_http_push_approval_wait(r, ctx);
     }
 
     if (rc == NGX_OK) {

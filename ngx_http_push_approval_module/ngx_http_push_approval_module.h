@@ -635,7 +635,7 @@ void ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
     ngx_uint_t n);
 ngx_int_t ngx_http_push_approval_zone_create(
     ngx_http_push_approval_zone_t *zone,
-    ngx_http_push_approval_challenge_t *ch);
+    ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
 ngx_int_t ngx_http_push_approval_zone_join(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
 ngx_int_t ngx_http_push_approval_zone_lookup(

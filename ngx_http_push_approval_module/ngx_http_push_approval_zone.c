@@ -14,6 +14,10 @@
      ((u_char *) (n) - offsetof(ngx_http_push_approval_node_t, join)))
 
 
+static ngx_http_push_approval_node_t *
+    ngx_http_push_approval_join_find_locked(
+    ngx_http_push_approval_zone_t *zone,
+    ngx_http_push_approval_challenge_t *ch);
 static void ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static void ngx_http_push_approval_join_insert(ngx_rbtree_node_t *temp,
@@ -269,12 +273,20 @@ ngx_http_push_approval_put(u_char *p, u_char *len, ngx_str_t *s, size_t max)
 }
 
 
+/*
+ * NGX_BUSY: another worker created a joinable challenge for the same
+ * request since this one looked; ch is now that challenge, joined (the
+ * prompt this request counted stays counted: limits err on the strict
+ * side).
+ */
+
 ngx_int_t
 ngx_http_push_approval_zone_create(ngx_http_push_approval_zone_t *zone,
-    ngx_http_push_approval_challenge_t *ch)
+    ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool)
 {
     u_char                          *p;
     size_t                           size;
+    ngx_int_t                        rc;
     ngx_http_push_approval_node_t   *node;
     ngx_http_push_approval_shctx_t  *sh;
 
@@ -287,6 +299,16 @@ ngx_http_push_approval_zone_create(ngx_http_push_approval_zone_t *zone,
     sh = zone->sh;
 
     ngx_shmtx_lock(&zone->shpool->mutex);
+
+    if (ch->joinable) {
+        node = ngx_http_push_approval_join_find_locked(zone, ch);
+
+        if (node) {
+            rc = ngx_http_push_approval_copy(node, ch, pool);
+            ngx_shmtx_unlock(&zone->shpool->mutex);
+            return rc == NGX_OK ? NGX_BUSY : rc;
+        }
+    }
 
     ngx_http_push_approval_expire_locked(zone, 2);
 
@@ -366,48 +388,51 @@ ngx_int_t
 ngx_http_push_approval_zone_join(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool)
 {
-    time_t                           now;
-    ngx_int_t                        rc;
-    ngx_uint_t                       i;
-    ngx_rbtree_node_t               *node;
-    ngx_http_push_approval_node_t   *n;
-
-    now = ngx_time();
-    n = NULL;
+    ngx_int_t                       rc;
+    ngx_http_push_approval_node_t  *n;
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    /* stale entries (decided, expired) leave the join tree as met */
+    n = ngx_http_push_approval_join_find_locked(zone, ch);
+    rc = n ? ngx_http_push_approval_copy(n, ch, pool) : NGX_DECLINED;
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
+}
+
+
+/* stale entries (decided, expired) leave the join tree as met */
+
+static ngx_http_push_approval_node_t *
+ngx_http_push_approval_join_find_locked(ngx_http_push_approval_zone_t *zone,
+    ngx_http_push_approval_challenge_t *ch)
+{
+    time_t                          now;
+    ngx_uint_t                      i;
+    ngx_rbtree_node_t              *node;
+    ngx_http_push_approval_node_t  *n;
+
+    now = ngx_time();
 
     for (i = 0; i < 8; i++) {
         node = ngx_http_push_approval_lookup(&zone->sh->joins, ch->join_key,
                                              NGX_HTTP_PUSH_APPROVAL_JOIN_OFF);
         if (node == NULL) {
-            ngx_shmtx_unlock(&zone->shpool->mutex);
-            return NGX_DECLINED;
+            return NULL;
         }
 
         n = ngx_http_push_approval_join_node(node);
 
         if (n->state <= NGX_HTTP_PUSH_APPROVAL_PENDING && n->expires > now) {
-            break;
+            return n;
         }
 
         ngx_rbtree_delete(&zone->sh->joins, &n->join);
         n->joined = 0;
-        n = NULL;
     }
 
-    if (n == NULL) {
-        ngx_shmtx_unlock(&zone->shpool->mutex);
-        return NGX_DECLINED;
-    }
-
-    rc = ngx_http_push_approval_copy(n, ch, pool);
-
-    ngx_shmtx_unlock(&zone->shpool->mutex);
-
-    return rc;
+    return NULL;
 }
 
 
