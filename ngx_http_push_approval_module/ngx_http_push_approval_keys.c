@@ -381,7 +381,9 @@ ngx_http_push_approval_mac_self_test(ngx_http_push_approval_mac_key_t *mk,
         return NGX_ERROR;
     }
 
-    ngx_http_push_approval_keyed_hmac(mk, &part, 1, got);
+    if (ngx_http_push_approval_keyed_hmac(mk, &part, 1, got) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     return CRYPTO_memcmp(got, want, sizeof(got)) == 0 ? NGX_OK : NGX_ERROR;
 }
@@ -463,7 +465,7 @@ ngx_http_push_approval_random_code(u_char *buf, ngx_uint_t digits)
  * with a derived key's keyed state
  */
 
-void
+ngx_int_t
 ngx_http_push_approval_keyed_hmac(ngx_http_push_approval_mac_key_t *mk,
     ngx_str_t *parts, ngx_uint_t nparts, u_char *out)
 {
@@ -499,7 +501,7 @@ ngx_http_push_approval_keyed_hmac(ngx_http_push_approval_mac_key_t *mk,
     }
 
     ngx_explicit_memzero(inner, sizeof(inner));
-    return;
+    return NGX_OK;
 
 failed:
 
@@ -507,6 +509,8 @@ failed:
     (void) RAND_bytes(out, 32);
     ngx_explicit_memzero(&c, sizeof(SHA256_CTX));
     ngx_explicit_memzero(inner, sizeof(inner));
+
+    return NGX_ERROR;
 }
 
 
@@ -519,7 +523,7 @@ ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts, ngx_uint_t nparts,
     ngx_http_push_approval_mac_key_t  mk;
 
     if (ngx_http_push_approval_mac_init(&mk, key) == NGX_OK) {
-        ngx_http_push_approval_keyed_hmac(&mk, parts, nparts, out);
+        (void) ngx_http_push_approval_keyed_hmac(&mk, parts, nparts, out);
 
     } else {
         (void) RAND_bytes(out, 32);
@@ -543,7 +547,8 @@ ngx_http_push_approval_hash_field(u_char *key, const char *label,
     ngx_http_push_approval_mac_key_t  mk;
 
     if (ngx_http_push_approval_mac_init(&mk, key) == NGX_OK) {
-        ngx_http_push_approval_keyed_hash_field(&mk, label, value, out);
+        (void) ngx_http_push_approval_keyed_hash_field(&mk, label, value,
+                                                       out);
 
     } else {
         (void) RAND_bytes(out, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
@@ -553,19 +558,22 @@ ngx_http_push_approval_hash_field(u_char *key, const char *label,
 }
 
 
-void
+ngx_int_t
 ngx_http_push_approval_keyed_hash_field(ngx_http_push_approval_mac_key_t *mk,
     const char *label, ngx_str_t *value, u_char *out)
 {
     u_char     mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    ngx_int_t  rc;
     ngx_str_t  parts[2];
 
     parts[0].data = (u_char *) label;
     parts[0].len = ngx_strlen(label);
     parts[1] = *value;
 
-    ngx_http_push_approval_keyed_hmac(mk, parts, 2, mac);
+    rc = ngx_http_push_approval_keyed_hmac(mk, parts, 2, mac);
     ngx_memcpy(out, mac, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+
+    return rc;
 }
 
 
@@ -584,7 +592,7 @@ ngx_http_push_approval_id_mac(ngx_http_push_approval_mac_key_t *mk,
         parts[2] = *extra;
     }
 
-    ngx_http_push_approval_keyed_hmac(mk, parts, extra ? 3 : 2, out);
+    (void) ngx_http_push_approval_keyed_hmac(mk, parts, extra ? 3 : 2, out);
 }
 
 

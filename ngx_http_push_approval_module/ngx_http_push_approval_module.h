@@ -516,12 +516,13 @@ ngx_int_t ngx_http_push_approval_random(u_char *buf, size_t len);
 ngx_int_t ngx_http_push_approval_random_code(u_char *buf, ngx_uint_t digits);
 void ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts,
     ngx_uint_t nparts, u_char *out);
-void ngx_http_push_approval_keyed_hmac(ngx_http_push_approval_mac_key_t *mk,
-    ngx_str_t *parts, ngx_uint_t nparts, u_char *out);
+ngx_int_t ngx_http_push_approval_keyed_hmac(
+    ngx_http_push_approval_mac_key_t *mk, ngx_str_t *parts, ngx_uint_t nparts,
+    u_char *out);
 ngx_int_t ngx_http_push_approval_mac_equal(u_char *a, u_char *b, size_t len);
 void ngx_http_push_approval_hash_field(u_char *key, const char *label,
     ngx_str_t *value, u_char *out);
-void ngx_http_push_approval_keyed_hash_field(
+ngx_int_t ngx_http_push_approval_keyed_hash_field(
     ngx_http_push_approval_mac_key_t *mk, const char *label, ngx_str_t *value,
     u_char *out);
 void ngx_http_push_approval_token(ngx_http_push_approval_key_t *key,
