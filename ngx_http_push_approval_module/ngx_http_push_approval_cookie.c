@@ -23,19 +23,6 @@
     (1 + 1 + NGX_HTTP_PUSH_APPROVAL_ID_BYTES + 8 + 4 + 1                      \
      + 5 * NGX_HTTP_PUSH_APPROVAL_HASH_BYTES)
 
-/* keyed hashes of configuration values kept by a worker, a power of 2 */
-#define NGX_HTTP_PUSH_APPROVAL_CONF_HASHES     64
-
-
-typedef struct {
-    volatile ngx_cycle_t              *cycle;
-    ngx_http_push_approval_mac_key_t  *mk;
-    const char                        *label;
-    u_char                            *data;
-    size_t                             len;
-    u_char                             hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
-} ngx_http_push_approval_conf_hash_t;
-
 
 
 
@@ -46,13 +33,6 @@ static ngx_http_push_approval_key_t *ngx_http_push_approval_find_key(
     ngx_http_push_approval_keyring_t *ring, u_char *kid, size_t len);
 static void ngx_http_push_approval_keyed_client_hashes(ngx_http_request_t *r,
     ngx_http_push_approval_mac_key_t *mk, u_char *ip, u_char *agent);
-static void ngx_http_push_approval_conf_hash(
-    ngx_http_push_approval_mac_key_t *mk, const char *label, ngx_str_t *value,
-    ngx_uint_t conf, u_char *out);
-
-
-static ngx_http_push_approval_conf_hash_t
-    ngx_http_push_approval_conf_hashes[NGX_HTTP_PUSH_APPROVAL_CONF_HASHES];
 
 
 /* the server name the approval is for: the server{}'s, else the Host */
@@ -242,15 +222,15 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
 
     ngx_http_push_approval_server_name(r, &server);
     cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
-    ngx_http_push_approval_conf_hash(&key->user_mac, "server", &server,
-                                     server.data == cscf->server_name.data,
-                                     h);
+    ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "server", &server,
+                                           server.data
+                                           == cscf->server_name.data, h);
     if (!ngx_http_push_approval_mac_equal(h, ck.server, sizeof(h))) {
         return NGX_HTTP_PUSH_APPROVAL_RS_SERVER;
     }
 
-    ngx_http_push_approval_conf_hash(&key->user_mac, "scope", &plcf->scope, 1,
-                                     h);
+    ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "scope",
+                                           &plcf->scope, 1, h);
     if (!ngx_http_push_approval_mac_equal(h, ck.scope, sizeof(h))) {
         return NGX_HTTP_PUSH_APPROVAL_RS_SCOPE;
     }
@@ -263,8 +243,8 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
         return NGX_HTTP_PUSH_APPROVAL_RS_USER;
     }
 
-    ngx_http_push_approval_conf_hash(&key->user_mac, "user", &user,
-                                     plcf->user->lengths == NULL, h);
+    ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "user", &user,
+                                           plcf->user->lengths == NULL, h);
     if (user.len == 0
         || !ngx_http_push_approval_mac_equal(h, ck.user, sizeof(h)))
     {
@@ -309,55 +289,6 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
     }
 
     return NGX_HTTP_PUSH_APPROVAL_RS_NONE;
-}
-
-
-/*
- * The keyed hash of a value, for verify().  A value of the configuration
- * (conf: a location's scope, the server{}'s server_name, a user without
- * variables) hashes the same for every request: a worker keeps such hashes
- * in a small table, found by the key and the value's address, which the
- * configuration keeps for the cycle.  Values that come from the request
- * are hashed every time, so that the table tells nothing about clients.
- */
-
-static void
-ngx_http_push_approval_conf_hash(ngx_http_push_approval_mac_key_t *mk,
-    const char *label, ngx_str_t *value, ngx_uint_t conf, u_char *out)
-{
-    uintptr_t                            h;
-    ngx_http_push_approval_conf_hash_t  *ch;
-
-    if (!conf || value->len == 0) {
-        (void) ngx_http_push_approval_keyed_hash_field(mk, label, value, out);
-        return;
-    }
-
-    h = (uintptr_t) value->data ^ ((uintptr_t) mk >> 5)
-        ^ ((uintptr_t) label >> 3);
-    h ^= h >> 11;
-    ch = &ngx_http_push_approval_conf_hashes[
-             h & (NGX_HTTP_PUSH_APPROVAL_CONF_HASHES - 1)];
-
-    if (ch->cycle == ngx_cycle && ch->mk == mk && ch->label == label
-        && ch->data == value->data && ch->len == value->len)
-    {
-        ngx_memcpy(out, ch->hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
-        return;
-    }
-
-    if (ngx_http_push_approval_keyed_hash_field(mk, label, value, out)
-        != NGX_OK)
-    {
-        return;     /* a random hash, not kept */
-    }
-
-    ch->cycle = ngx_cycle;
-    ch->mk = mk;
-    ch->label = label;
-    ch->data = value->data;
-    ch->len = value->len;
-    ngx_memcpy(ch->hash, out, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
 }
 
 

@@ -24,6 +24,8 @@
 
 
 #define NGX_HTTP_PUSH_APPROVAL_SECRET_FILE_MAX  8192
+/* keyed hashes of configuration values kept by a worker, a power of 2 */
+#define NGX_HTTP_PUSH_APPROVAL_CONF_HASHES      64
 
 
 typedef struct {
@@ -31,6 +33,15 @@ typedef struct {
     size_t                         key;       /* the derived key */
     size_t                         mac;       /* its keyed HMAC */
 } ngx_http_push_approval_derived_t;
+
+
+typedef struct {
+    ngx_http_push_approval_mac_key_t  *mk;
+    const char                        *label;
+    u_char                            *data;
+    size_t                             len;
+    u_char                             hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+} ngx_http_push_approval_conf_hash_t;
 
 
 static ngx_int_t ngx_http_push_approval_derive(u_char *ikm, size_t len,
@@ -42,6 +53,10 @@ static ngx_int_t ngx_http_push_approval_mac_init(
 static ngx_int_t ngx_http_push_approval_mac_self_test(
     ngx_http_push_approval_mac_key_t *mk, u_char *key);
 static void ngx_http_push_approval_keys_cleanup(void *data);
+
+
+static ngx_http_push_approval_conf_hash_t
+    ngx_http_push_approval_conf_hashes[NGX_HTTP_PUSH_APPROVAL_CONF_HASHES];
 static ngx_int_t ngx_http_push_approval_read_secret(ngx_conf_t *cf,
     ngx_str_t *path, ngx_str_t *content);
 
@@ -125,10 +140,18 @@ failed:
 }
 
 
+/*
+ * The end of a cycle: its keys and their states are zeroed, and so is the
+ * table of configuration hashes, which may point to them and to the
+ * cycle's configuration.
+ */
+
 static void
 ngx_http_push_approval_keys_cleanup(void *data)
 {
     ngx_explicit_memzero(data, sizeof(ngx_http_push_approval_keyring_t));
+    ngx_explicit_memzero(ngx_http_push_approval_conf_hashes,
+                         sizeof(ngx_http_push_approval_conf_hashes));
 }
 
 
@@ -574,6 +597,56 @@ ngx_http_push_approval_keyed_hash_field(ngx_http_push_approval_mac_key_t *mk,
     ngx_memcpy(out, mac, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
 
     return rc;
+}
+
+
+/*
+ * ngx_http_push_approval_keyed_hash_field() of a value that, when conf is
+ * set, the configuration holds (a location's scope, the server{}'s
+ * server_name, a user without variables): the same for every request.  A
+ * worker keeps such hashes in a small table, found by the key and the
+ * value's address; the configuration keeps both for the cycle, and the
+ * cycle's end empties the table.  The caller hashes values that come from
+ * the request (conf unset) every time, so that the table tells nothing
+ * about clients.
+ */
+
+void
+ngx_http_push_approval_keyed_hash_conf(ngx_http_push_approval_mac_key_t *mk,
+    const char *label, ngx_str_t *value, ngx_uint_t conf, u_char *out)
+{
+    uintptr_t                            h;
+    ngx_http_push_approval_conf_hash_t  *ch;
+
+    if (!conf || value->len == 0) {
+        (void) ngx_http_push_approval_keyed_hash_field(mk, label, value, out);
+        return;
+    }
+
+    h = (uintptr_t) value->data ^ ((uintptr_t) mk >> 5)
+        ^ ((uintptr_t) label >> 3);
+    h ^= h >> 11;
+    ch = &ngx_http_push_approval_conf_hashes[
+             h & (NGX_HTTP_PUSH_APPROVAL_CONF_HASHES - 1)];
+
+    if (ch->mk == mk && ch->label == label && ch->data == value->data
+        && ch->len == value->len)
+    {
+        ngx_memcpy(out, ch->hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+        return;
+    }
+
+    if (ngx_http_push_approval_keyed_hash_field(mk, label, value, out)
+        != NGX_OK)
+    {
+        return;     /* a random hash, not kept */
+    }
+
+    ch->mk = mk;
+    ch->label = label;
+    ch->data = value->data;
+    ch->len = value->len;
+    ngx_memcpy(ch->hash, out, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
 }
 
 

@@ -525,6 +525,9 @@ void ngx_http_push_approval_hash_field(u_char *key, const char *label,
 ngx_int_t ngx_http_push_approval_keyed_hash_field(
     ngx_http_push_approval_mac_key_t *mk, const char *label, ngx_str_t *value,
     u_char *out);
+void ngx_http_push_approval_keyed_hash_conf(
+    ngx_http_push_approval_mac_key_t *mk, const char *label, ngx_str_t *value,
+    ngx_uint_t conf, u_char *out);
 void ngx_http_push_approval_token(ngx_http_push_approval_key_t *key,
     u_char *id, ngx_uint_t kind, u_char *out);
 ngx_int_t ngx_http_push_approval_check_token(
