@@ -31,6 +31,8 @@ static ngx_uint_t ngx_http_push_approval_verify(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_http_push_approval_key_t *ngx_http_push_approval_find_key(
     ngx_http_push_approval_keyring_t *ring, u_char *kid, size_t len);
+static void ngx_http_push_approval_keyed_client_hashes(ngx_http_request_t *r,
+    ngx_http_push_approval_mac_key_t *mk, u_char *ip, u_char *agent);
 
 
 /* the server name the approval is for: the server{}'s, else the Host */
@@ -102,6 +104,29 @@ ngx_http_push_approval_client_hashes(ngx_http_request_t *r, u_char *key,
 }
 
 
+/* the same with a derived key's keyed state, for verify() */
+
+
+static void
+ngx_http_push_approval_keyed_client_hashes(ngx_http_request_t *r,
+    ngx_http_push_approval_mac_key_t *mk, u_char *ip, u_char *agent)
+{
+    ngx_str_t  ua;
+
+    ngx_http_push_approval_keyed_hash_field(mk, "ip",
+                                            &r->connection->addr_text, ip);
+
+    if (r->headers_in.user_agent) {
+        ua = r->headers_in.user_agent->value;
+
+    } else {
+        ngx_str_null(&ua);
+    }
+
+    ngx_http_push_approval_keyed_hash_field(mk, "agent", &ua, agent);
+}
+
+
 /*
  * NGX_OK: a valid cookie, ctx->approval set.  NGX_DECLINED: none valid,
  * ctx->reason says why the last one was rejected (RS_NONE: no cookie).
@@ -160,6 +185,7 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
     u_char                               h2[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     ngx_str_t                            dec, part, server, user;
     ngx_uint_t                           revoked;
+    ngx_http_core_srv_conf_t            *cscf;
     ngx_http_push_approval_key_t        *key;
     ngx_http_push_approval_cookie_t      ck;
     ngx_http_push_approval_main_conf_t  *pmcf;
@@ -184,7 +210,7 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
 
     part.data = ck.start;
     part.len = ck.signed_end - ck.start;
-    ngx_http_push_approval_hmac(key->cookie, &part, 1, mac);
+    ngx_http_push_approval_keyed_hmac(&key->cookie_mac, &part, 1, mac);
 
     if (!ngx_http_push_approval_mac_equal(mac, ck.mac, sizeof(mac))) {
         return NGX_HTTP_PUSH_APPROVAL_RS_SIGNATURE;
@@ -195,12 +221,16 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
     }
 
     ngx_http_push_approval_server_name(r, &server);
-    ngx_http_push_approval_hash_field(key->user, "server", &server, h);
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+    ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "server", &server,
+                                           server.data
+                                           == cscf->server_name.data, h);
     if (!ngx_http_push_approval_mac_equal(h, ck.server, sizeof(h))) {
         return NGX_HTTP_PUSH_APPROVAL_RS_SERVER;
     }
 
-    ngx_http_push_approval_hash_field(key->user, "scope", &plcf->scope, h);
+    ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "scope",
+                                           &plcf->scope, 1, h);
     if (!ngx_http_push_approval_mac_equal(h, ck.scope, sizeof(h))) {
         return NGX_HTTP_PUSH_APPROVAL_RS_SCOPE;
     }
@@ -213,7 +243,8 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
         return NGX_HTTP_PUSH_APPROVAL_RS_USER;
     }
 
-    ngx_http_push_approval_hash_field(key->user, "user", &user, h);
+    ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "user", &user,
+                                           plcf->user->lengths == NULL, h);
     if (user.len == 0
         || !ngx_http_push_approval_mac_equal(h, ck.user, sizeof(h)))
     {
@@ -223,7 +254,7 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
     if (ck.bind & (NGX_HTTP_PUSH_APPROVAL_BIND_IP
                    | NGX_HTTP_PUSH_APPROVAL_BIND_AGENT))
     {
-        ngx_http_push_approval_client_hashes(r, key->user, h, h2);
+        ngx_http_push_approval_keyed_client_hashes(r, &key->user_mac, h, h2);
 
         if ((ck.bind & NGX_HTTP_PUSH_APPROVAL_BIND_IP)
             && !ngx_http_push_approval_mac_equal(h, ck.ip, sizeof(h)))
@@ -393,9 +424,11 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
     p = ngx_cpymem(p, ch->user_hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
 
     server = ch->server;
-    ngx_http_push_approval_hash_field(key->user, "server", &server, p);
+    ngx_http_push_approval_keyed_hash_field(&key->user_mac, "server", &server,
+                                            p);
     p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
-    ngx_http_push_approval_hash_field(key->user, "scope", &ch->scope, p);
+    ngx_http_push_approval_keyed_hash_field(&key->user_mac, "scope",
+                                            &ch->scope, p);
     p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
 
     if (ch->bind & NGX_HTTP_PUSH_APPROVAL_BIND_IP) {
@@ -418,7 +451,7 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
 
     part.data = raw;
     part.len = p - raw;
-    ngx_http_push_approval_hmac(key->cookie, &part, 1, p);
+    ngx_http_push_approval_keyed_hmac(&key->cookie_mac, &part, 1, p);
     p += NGX_HTTP_PUSH_APPROVAL_MAC_BYTES;
 
     part.len = p - raw;

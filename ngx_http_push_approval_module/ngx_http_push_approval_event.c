@@ -15,12 +15,42 @@
 
 
 static u_char *ngx_http_push_approval_event_str(u_char *p, u_char *last,
-    const char *name, ngx_str_t *s);
+    const char *name, size_t n, ngx_str_t *s);
+static u_char *ngx_http_push_approval_event_nums(u_char *p, u_char *last,
+    ngx_http_push_approval_event_t *e);
+static u_char *ngx_http_push_approval_event_uint(u_char *p, uint64_t n,
+    size_t width);
+static ngx_uint_t ngx_http_push_approval_plain(u_char *p, size_t len,
+    ngx_uint_t json);
+static void ngx_http_push_approval_event_text(ngx_str_t *src, size_t max,
+    ngx_str_t *dst, ngx_pool_t *pool);
 static void ngx_http_push_approval_redact(ngx_str_t *uri);
+
+
+#define ngx_http_push_approval_event_field(p, last, name, s)                  \
+    ngx_http_push_approval_event_str(p, last, name, sizeof(name) - 1, s)
 
 
 static u_char
     ngx_http_push_approval_event_buf[NGX_HTTP_PUSH_APPROVAL_EVENT_MAX];
+
+
+/*
+ * 1: a byte that the cleaning and the JSON escaping leave as it is (most of
+ * printable ASCII); 2: one that the cleaning leaves, but JSON escapes
+ * (" & ' < > \); 0: the others, controls, DEL and the bytes of UTF-8.
+ */
+
+static u_char  ngx_http_push_approval_plain_bytes[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 2, 1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1,  /*  !"#$%&'()*+,-./ */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 2, 1,  /* 0-9 :;<=>?       */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* @A-O             */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1,  /* P-Z [\]^_        */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* `a-o             */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0   /* p-z {|}~ DEL     */
+};
 
 
 void
@@ -37,27 +67,18 @@ ngx_http_push_approval_event(const char *name,
     p = ngx_http_push_approval_event_buf;
     last = p + NGX_HTTP_PUSH_APPROVAL_EVENT_MAX - 64;
 
-    p = ngx_http_push_approval_event_str(p, last, "id", &e->id);
-    p = ngx_http_push_approval_event_str(p, last, "user", &e->user);
-    p = ngx_http_push_approval_event_str(p, last, "approver", &e->approver);
-    p = ngx_http_push_approval_event_str(p, last, "client", &e->client);
-    p = ngx_http_push_approval_event_str(p, last, "agent", &e->agent);
-    p = ngx_http_push_approval_event_str(p, last, "server", &e->server);
-    p = ngx_http_push_approval_event_str(p, last, "scope", &e->scope);
-    p = ngx_http_push_approval_event_str(p, last, "unlocks", &e->unlocks);
-    p = ngx_http_push_approval_event_str(p, last, "method", &e->method);
-    p = ngx_http_push_approval_event_str(p, last, "uri", &e->uri);
-    p = ngx_http_push_approval_event_str(p, last, "reason", &e->reason);
-
-    if (e->status) {
-        p = ngx_slprintf(p, last, "\"status\":%ui,", e->status);
-    }
-
-    if (e->access) {
-        p = ngx_slprintf(p, last, "\"bytes\":%O,\"request_time\":%T.%03M,",
-                         e->bytes, (time_t) e->request_time / 1000,
-                         e->request_time % 1000);
-    }
+    p = ngx_http_push_approval_event_field(p, last, "id", &e->id);
+    p = ngx_http_push_approval_event_field(p, last, "user", &e->user);
+    p = ngx_http_push_approval_event_field(p, last, "approver", &e->approver);
+    p = ngx_http_push_approval_event_field(p, last, "client", &e->client);
+    p = ngx_http_push_approval_event_field(p, last, "agent", &e->agent);
+    p = ngx_http_push_approval_event_field(p, last, "server", &e->server);
+    p = ngx_http_push_approval_event_field(p, last, "scope", &e->scope);
+    p = ngx_http_push_approval_event_field(p, last, "unlocks", &e->unlocks);
+    p = ngx_http_push_approval_event_field(p, last, "method", &e->method);
+    p = ngx_http_push_approval_event_field(p, last, "uri", &e->uri);
+    p = ngx_http_push_approval_event_field(p, last, "reason", &e->reason);
+    p = ngx_http_push_approval_event_nums(p, last, e);
 
     fields.data = ngx_http_push_approval_event_buf;
     fields.len = p - fields.data;
@@ -70,32 +91,151 @@ ngx_http_push_approval_event(const char *name,
 }
 
 
-/* "name":"value", when there is room for the whole escaped value */
+/*
+ * "name":"value", when there is room for the whole escaped value.  A value
+ * of plain bytes only, as most are, is its own JSON: copied at once.
+ */
 
 static u_char *
 ngx_http_push_approval_event_str(u_char *p, u_char *last, const char *name,
-    ngx_str_t *s)
+    size_t n, ngx_str_t *s)
 {
-    size_t  n;
+    size_t      len;
+    ngx_uint_t  plain;
 
     if (s->len == 0) {
         return p;
     }
 
-    n = ngx_strlen(name);
+    plain = ngx_http_push_approval_plain(s->data, s->len, 1);
+    len = plain ? s->len : ngx_http_push_approval_json_len(s);
 
-    if ((size_t) (last - p) < n + 6 + ngx_http_push_approval_json_len(s)) {
+    if ((size_t) (last - p) < n + 6 + len) {
         return p;
     }
 
     *p++ = '"';
     p = ngx_cpymem(p, name, n);
     p = ngx_cpymem(p, "\":\"", 3);
-    p = ngx_http_push_approval_json_escape(p, s);
+    p = plain ? ngx_cpymem(p, s->data, len)
+              : ngx_http_push_approval_json_escape(p, s);
     *p++ = '"';
     *p++ = ',';
 
     return p;
+}
+
+
+/*
+ * "status":N, "bytes":N,"request_time":S.mmm, as ngx_slprintf() would
+ * write them with %ui, %O, %T.%03M; by hand when they are sure to fit
+ */
+
+static u_char *
+ngx_http_push_approval_event_nums(u_char *p, u_char *last,
+    ngx_http_push_approval_event_t *e)
+{
+    if ((size_t) (last - p) < 128 || e->bytes < 0) {
+        if (e->status) {
+            p = ngx_slprintf(p, last, "\"status\":%ui,", e->status);
+        }
+
+        if (e->access) {
+            p = ngx_slprintf(p, last,
+                             "\"bytes\":%O,\"request_time\":%T.%03M,",
+                             e->bytes, (time_t) e->request_time / 1000,
+                             e->request_time % 1000);
+        }
+
+        return p;
+    }
+
+    if (e->status) {
+        p = ngx_cpymem(p, "\"status\":", sizeof("\"status\":") - 1);
+        p = ngx_http_push_approval_event_uint(p, e->status, 1);
+        *p++ = ',';
+    }
+
+    if (e->access) {
+        p = ngx_cpymem(p, "\"bytes\":", sizeof("\"bytes\":") - 1);
+        p = ngx_http_push_approval_event_uint(p, e->bytes, 1);
+        p = ngx_cpymem(p, ",\"request_time\":",
+                       sizeof(",\"request_time\":") - 1);
+        p = ngx_http_push_approval_event_uint(p, e->request_time / 1000, 1);
+        *p++ = '.';
+        p = ngx_http_push_approval_event_uint(p, e->request_time % 1000, 3);
+        *p++ = ',';
+    }
+
+    return p;
+}
+
+
+/* decimal, zero-padded to width digits */
+
+static u_char *
+ngx_http_push_approval_event_uint(u_char *p, uint64_t n, size_t width)
+{
+    u_char  *d, digits[NGX_INT64_LEN];
+
+    d = digits + NGX_INT64_LEN;
+
+    do {
+        *--d = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    while ((size_t) (digits + NGX_INT64_LEN - d) < width) {
+        *--d = '0';
+    }
+
+    return ngx_cpymem(p, d, digits + NGX_INT64_LEN - d);
+}
+
+
+/*
+ * Whether len bytes are plain: printable ASCII, which cleaning leaves as
+ * it is; with json, also none of the bytes the JSON escaping changes.
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_plain(u_char *p, size_t len, ngx_uint_t json)
+{
+    u_char  *last, want;
+
+    want = json ? 1 : 3;
+
+    for (last = p + len; p < last; p++) {
+        if ((ngx_http_push_approval_plain_bytes[*p] & want) == 0) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * ngx_http_push_approval_clean_text() for a value of an event: the same
+ * text, but a plain value is not copied, the event points into it: events
+ * are written at once, while the request and its values still exist.
+ */
+
+static void
+ngx_http_push_approval_event_text(ngx_str_t *src, size_t max, ngx_str_t *dst,
+    ngx_pool_t *pool)
+{
+    size_t  n;
+
+    n = ngx_min(src->len, max);
+
+    if (n && ngx_http_push_approval_plain(src->data, n, 0)) {
+        dst->data = src->data;
+        dst->len = n;
+        return;
+    }
+
+    (void) ngx_http_push_approval_clean_text(src, max, dst, pool);
 }
 
 
@@ -124,24 +264,24 @@ ngx_http_push_approval_event_request(ngx_http_push_approval_event_t *e,
 {
     ngx_str_t  server;
 
-    ngx_http_push_approval_clean_text(&r->connection->addr_text,
+    ngx_http_push_approval_event_text(&r->connection->addr_text,
                                       NGX_HTTP_PUSH_APPROVAL_CLIENT_MAX,
                                       &e->client, r->pool);
 
     if (r->headers_in.user_agent) {
-        ngx_http_push_approval_clean_text(&r->headers_in.user_agent->value,
+        ngx_http_push_approval_event_text(&r->headers_in.user_agent->value,
                                           NGX_HTTP_PUSH_APPROVAL_AGENT_MAX,
                                           &e->agent, r->pool);
     }
 
     ngx_http_push_approval_server_name(r, &server);
-    ngx_http_push_approval_clean_text(&server,
+    ngx_http_push_approval_event_text(&server,
                                       NGX_HTTP_PUSH_APPROVAL_SERVER_MAX,
                                       &e->server, r->pool);
-    ngx_http_push_approval_clean_text(&r->method_name,
+    ngx_http_push_approval_event_text(&r->method_name,
                                       NGX_HTTP_PUSH_APPROVAL_METHOD_MAX,
                                       &e->method, r->pool);
-    ngx_http_push_approval_clean_text(&r->unparsed_uri,
+    ngx_http_push_approval_event_text(&r->unparsed_uri,
                                       NGX_HTTP_PUSH_APPROVAL_URI_MAX,
                                       &e->uri, r->pool);
 

@@ -3,6 +3,13 @@
  * The secret file, the keys derived from it, and everything that is an
  * HMAC of a challenge id: decision tokens, pending secrets, code MACs,
  * signed wait paths.  Random ids and codes come from OpenSSL's RAND_bytes.
+ *
+ * Each derived key is keyed once, when the secret file is read: its HMAC's
+ * SHA-256 states after the key^ipad and key^opad blocks are kept, and every
+ * MAC starts from copies of them (RFC 2104, as OpenSSL's HMAC does inside).
+ * A MAC then costs the SHA-256 blocks of its message and one more, with no
+ * allocation and no implementation fetch; the values are HMAC-SHA256's, as
+ * a self-test against OpenSSL's HMAC() checks for every key.
  */
 
 
@@ -13,15 +20,43 @@
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 
 #define NGX_HTTP_PUSH_APPROVAL_SECRET_FILE_MAX  8192
+/* keyed hashes of configuration values kept by a worker, a power of 2 */
+#define NGX_HTTP_PUSH_APPROVAL_CONF_HASHES      64
+
+
+typedef struct {
+    const char                    *label;     /* HKDF info */
+    size_t                         key;       /* the derived key */
+    size_t                         mac;       /* its keyed HMAC */
+} ngx_http_push_approval_derived_t;
+
+
+typedef struct {
+    ngx_http_push_approval_mac_key_t  *mk;
+    const char                        *label;
+    u_char                            *data;
+    size_t                             len;
+    u_char                             hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+} ngx_http_push_approval_conf_hash_t;
 
 
 static ngx_int_t ngx_http_push_approval_derive(u_char *ikm, size_t len,
-    ngx_http_push_approval_key_t *key);
+    ngx_http_push_approval_key_t *key, const char **err);
 static ngx_int_t ngx_http_push_approval_hkdf(u_char *ikm, size_t len,
     const char *label, u_char *out);
+static ngx_int_t ngx_http_push_approval_mac_init(
+    ngx_http_push_approval_mac_key_t *mk, u_char *key);
+static ngx_int_t ngx_http_push_approval_mac_self_test(
+    ngx_http_push_approval_mac_key_t *mk, u_char *key);
+static void ngx_http_push_approval_keys_cleanup(void *data);
+
+
+static ngx_http_push_approval_conf_hash_t
+    ngx_http_push_approval_conf_hashes[NGX_HTTP_PUSH_APPROVAL_CONF_HASHES];
 
 
 ngx_http_push_approval_keyring_t *
@@ -31,6 +66,7 @@ ngx_http_push_approval_load_keys(ngx_conf_t *cf, ngx_str_t *path)
     ngx_str_t                          content;
     const char                        *err;
     ngx_uint_t                         line;
+    ngx_pool_cleanup_t                *cln;
     ngx_http_push_approval_keyring_t  *ring;
 
     if (ngx_http_push_approval_read_secret(cf, path, &content) != NGX_OK) {
@@ -41,6 +77,16 @@ ngx_http_push_approval_load_keys(ngx_conf_t *cf, ngx_str_t *path)
     if (ring == NULL) {
         return NULL;
     }
+
+    /* the keys and their keyed states live as long as the cycle */
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_push_approval_keys_cleanup;
+    cln->data = ring;
 
     p = content.data;
     last = content.data + content.len;
@@ -89,6 +135,21 @@ failed:
 
     ngx_explicit_memzero(content.data, content.len);
     return NULL;
+}
+
+
+/*
+ * The end of a cycle: its keys and their states are zeroed, and so is the
+ * table of configuration hashes, which may point to them and to the
+ * cycle's configuration.
+ */
+
+static void
+ngx_http_push_approval_keys_cleanup(void *data)
+{
+    ngx_explicit_memzero(data, sizeof(ngx_http_push_approval_keyring_t));
+    ngx_explicit_memzero(ngx_http_push_approval_conf_hashes,
+                         sizeof(ngx_http_push_approval_conf_hashes));
 }
 
 
@@ -225,36 +286,127 @@ ngx_http_push_approval_parse_key(u_char *p, u_char *last,
         return NGX_ERROR;
     }
 
-    rc = ngx_http_push_approval_derive(raw.data, raw.len, key);
+    rc = ngx_http_push_approval_derive(raw.data, raw.len, key, err);
     ngx_explicit_memzero(buf, sizeof(buf));
-
-    *err = "HKDF failed";
 
     return rc;
 }
 
 
+#define ngx_http_push_approval_derived_key(label, name)                       \
+    { label, offsetof(ngx_http_push_approval_key_t, name),                    \
+      offsetof(ngx_http_push_approval_key_t, name##_mac) }
+
+static ngx_http_push_approval_derived_t  ngx_http_push_approval_derived[] = {
+    ngx_http_push_approval_derived_key("pa cookie v1", cookie),
+    ngx_http_push_approval_derived_key("pa token v1", token),
+    ngx_http_push_approval_derived_key("pa pending v1", pending),
+    ngx_http_push_approval_derived_key("pa user v1", user),
+    ngx_http_push_approval_derived_key("pa path v1", path),
+    ngx_http_push_approval_derived_key("pa code v1", code)
+};
+
+
 static ngx_int_t
 ngx_http_push_approval_derive(u_char *ikm, size_t len,
-    ngx_http_push_approval_key_t *key)
+    ngx_http_push_approval_key_t *key, const char **err)
 {
-    if (ngx_http_push_approval_hkdf(ikm, len, "pa cookie v1", key->cookie)
-        != NGX_OK
-        || ngx_http_push_approval_hkdf(ikm, len, "pa token v1", key->token)
-           != NGX_OK
-        || ngx_http_push_approval_hkdf(ikm, len, "pa pending v1", key->pending)
-           != NGX_OK
-        || ngx_http_push_approval_hkdf(ikm, len, "pa user v1", key->user)
-           != NGX_OK
-        || ngx_http_push_approval_hkdf(ikm, len, "pa path v1", key->path)
-           != NGX_OK
-        || ngx_http_push_approval_hkdf(ikm, len, "pa code v1", key->code)
-           != NGX_OK)
+    u_char                            *k;
+    ngx_uint_t                         i;
+    ngx_http_push_approval_mac_key_t  *mk;
+    ngx_http_push_approval_derived_t  *d;
+
+    for (i = 0; i < sizeof(ngx_http_push_approval_derived)
+                    / sizeof(ngx_http_push_approval_derived_t); i++)
+    {
+        d = &ngx_http_push_approval_derived[i];
+        k = (u_char *) key + d->key;
+        mk = (ngx_http_push_approval_mac_key_t *) ((u_char *) key + d->mac);
+
+        if (ngx_http_push_approval_hkdf(ikm, len, d->label, k) != NGX_OK) {
+            *err = "HKDF failed";
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_push_approval_mac_init(mk, k) != NGX_OK
+            || ngx_http_push_approval_mac_self_test(mk, k) != NGX_OK)
+        {
+            *err = "HMAC-SHA256 self-test failed";
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the SHA-256 states after the key's ipad and opad blocks (RFC 2104) */
+
+static ngx_int_t
+ngx_http_push_approval_mac_init(ngx_http_push_approval_mac_key_t *mk,
+    u_char *key)
+{
+    u_char      ipad[SHA256_CBLOCK], opad[SHA256_CBLOCK];
+    ngx_int_t   rc;
+    ngx_uint_t  i;
+
+    ngx_memset(ipad, 0x36, sizeof(ipad));
+    ngx_memset(opad, 0x5c, sizeof(opad));
+
+    /* the derived keys are 32 bytes, shorter than a block: used as is */
+
+    for (i = 0; i < 32; i++) {
+        ipad[i] ^= key[i];
+        opad[i] ^= key[i];
+    }
+
+    rc = NGX_ERROR;
+
+    if (SHA256_Init(&mk->inner) == 1
+        && SHA256_Update(&mk->inner, ipad, sizeof(ipad)) == 1
+        && SHA256_Init(&mk->outer) == 1
+        && SHA256_Update(&mk->outer, opad, sizeof(opad)) == 1)
+    {
+        rc = NGX_OK;
+    }
+
+    ngx_explicit_memzero(ipad, sizeof(ipad));
+    ngx_explicit_memzero(opad, sizeof(opad));
+
+    return rc;
+}
+
+
+/* the keyed state gives what OpenSSL's HMAC() gives with the raw key */
+
+static ngx_int_t
+ngx_http_push_approval_mac_self_test(ngx_http_push_approval_mac_key_t *mk,
+    u_char *key)
+{
+    u_char        msg[4 + 5], want[EVP_MAX_MD_SIZE];
+    u_char        got[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    ngx_str_t     part;
+    unsigned int  len;
+
+    ngx_str_set(&part, "probe");
+
+    msg[0] = 0;
+    msg[1] = 0;
+    msg[2] = 0;
+    msg[3] = (u_char) part.len;
+    ngx_memcpy(&msg[4], part.data, part.len);
+
+    if (HMAC(EVP_sha256(), key, 32, msg, sizeof(msg), want, &len) == NULL
+        || len != sizeof(got))
     {
         return NGX_ERROR;
     }
 
-    return NGX_OK;
+    if (ngx_http_push_approval_keyed_hmac(mk, &part, 1, got) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return CRYPTO_memcmp(got, want, sizeof(got)) == 0 ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -329,25 +481,20 @@ ngx_http_push_approval_random_code(u_char *buf, ngx_uint_t digits)
 }
 
 
-/* HMAC-SHA256 over length-prefixed parts, so no part can shift another */
+/*
+ * HMAC-SHA256 over length-prefixed parts, so no part can shift another,
+ * with a derived key's keyed state
+ */
 
-void
-ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts, ngx_uint_t nparts,
-    u_char *out)
+ngx_int_t
+ngx_http_push_approval_keyed_hmac(ngx_http_push_approval_mac_key_t *mk,
+    ngx_str_t *parts, ngx_uint_t nparts, u_char *out)
 {
-    u_char        len[4];
-    ngx_uint_t    i;
-    unsigned int  outlen;
-    HMAC_CTX     *hctx;
+    u_char      len[4], inner[SHA256_DIGEST_LENGTH];
+    ngx_uint_t  i;
+    SHA256_CTX  c;
 
-    hctx = HMAC_CTX_new();
-    if (hctx == NULL) {
-        goto failed;
-    }
-
-    if (HMAC_Init_ex(hctx, key, 32, EVP_sha256(), NULL) != 1) {
-        goto failed;
-    }
+    c = mk->inner;
 
     for (i = 0; i < nparts; i++) {
         len[0] = (u_char) (parts[i].len >> 24);
@@ -355,26 +502,55 @@ ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts, ngx_uint_t nparts,
         len[2] = (u_char) (parts[i].len >> 8);
         len[3] = (u_char) parts[i].len;
 
-        if (HMAC_Update(hctx, len, 4) != 1
-            || HMAC_Update(hctx, parts[i].data, parts[i].len) != 1)
+        if (SHA256_Update(&c, len, 4) != 1
+            || SHA256_Update(&c, parts[i].data, parts[i].len) != 1)
         {
             goto failed;
         }
     }
 
-    outlen = 32;
-    if (HMAC_Final(hctx, out, &outlen) != 1) {
+    if (SHA256_Final(inner, &c) != 1) {
         goto failed;
     }
 
-    HMAC_CTX_free(hctx);
-    return;
+    c = mk->outer;
+
+    if (SHA256_Update(&c, inner, sizeof(inner)) != 1
+        || SHA256_Final(out, &c) != 1)
+    {
+        goto failed;
+    }
+
+    ngx_explicit_memzero(inner, sizeof(inner));
+    return NGX_OK;
 
 failed:
 
     /* a random MAC never verifies: fail closed */
     (void) RAND_bytes(out, 32);
-    HMAC_CTX_free(hctx);
+    ngx_explicit_memzero(&c, sizeof(SHA256_CTX));
+    ngx_explicit_memzero(inner, sizeof(inner));
+
+    return NGX_ERROR;
+}
+
+
+/* the same with a raw 32-byte key, keyed for this call (a zone's salt) */
+
+void
+ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts, ngx_uint_t nparts,
+    u_char *out)
+{
+    ngx_http_push_approval_mac_key_t  mk;
+
+    if (ngx_http_push_approval_mac_init(&mk, key) == NGX_OK) {
+        (void) ngx_http_push_approval_keyed_hmac(&mk, parts, nparts, out);
+
+    } else {
+        (void) RAND_bytes(out, 32);
+    }
+
+    ngx_explicit_memzero(&mk, sizeof(ngx_http_push_approval_mac_key_t));
 }
 
 
@@ -389,21 +565,92 @@ void
 ngx_http_push_approval_hash_field(u_char *key, const char *label,
     ngx_str_t *value, u_char *out)
 {
+    ngx_http_push_approval_mac_key_t  mk;
+
+    if (ngx_http_push_approval_mac_init(&mk, key) == NGX_OK) {
+        (void) ngx_http_push_approval_keyed_hash_field(&mk, label, value,
+                                                       out);
+
+    } else {
+        (void) RAND_bytes(out, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+    }
+
+    ngx_explicit_memzero(&mk, sizeof(ngx_http_push_approval_mac_key_t));
+}
+
+
+ngx_int_t
+ngx_http_push_approval_keyed_hash_field(ngx_http_push_approval_mac_key_t *mk,
+    const char *label, ngx_str_t *value, u_char *out)
+{
     u_char     mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
+    ngx_int_t  rc;
     ngx_str_t  parts[2];
 
     parts[0].data = (u_char *) label;
     parts[0].len = ngx_strlen(label);
     parts[1] = *value;
 
-    ngx_http_push_approval_hmac(key, parts, 2, mac);
+    rc = ngx_http_push_approval_keyed_hmac(mk, parts, 2, mac);
     ngx_memcpy(out, mac, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+
+    return rc;
+}
+
+
+/*
+ * ngx_http_push_approval_keyed_hash_field() of a value that, when conf is
+ * set, the configuration holds (a location's scope, the server{}'s
+ * server_name, a user without variables): the same for every request.  A
+ * worker keeps such hashes in a small table, found by the key and the
+ * value's address; the configuration keeps both for the cycle, and the
+ * cycle's end empties the table.  The caller hashes values that come from
+ * the request (conf unset) every time, so that the table tells nothing
+ * about clients.
+ */
+
+void
+ngx_http_push_approval_keyed_hash_conf(ngx_http_push_approval_mac_key_t *mk,
+    const char *label, ngx_str_t *value, ngx_uint_t conf, u_char *out)
+{
+    uintptr_t                            h;
+    ngx_http_push_approval_conf_hash_t  *ch;
+
+    if (!conf || value->len == 0) {
+        (void) ngx_http_push_approval_keyed_hash_field(mk, label, value, out);
+        return;
+    }
+
+    h = (uintptr_t) value->data ^ ((uintptr_t) mk >> 5)
+        ^ ((uintptr_t) label >> 3);
+    h ^= h >> 11;
+    ch = &ngx_http_push_approval_conf_hashes[
+             h & (NGX_HTTP_PUSH_APPROVAL_CONF_HASHES - 1)];
+
+    if (ch->mk == mk && ch->label == label && ch->data == value->data
+        && ch->len == value->len)
+    {
+        ngx_memcpy(out, ch->hash, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
+        return;
+    }
+
+    if (ngx_http_push_approval_keyed_hash_field(mk, label, value, out)
+        != NGX_OK)
+    {
+        return;     /* a random hash, not kept */
+    }
+
+    ch->mk = mk;
+    ch->label = label;
+    ch->data = value->data;
+    ch->len = value->len;
+    ngx_memcpy(ch->hash, out, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
 }
 
 
 static void
-ngx_http_push_approval_id_mac(u_char *key, const char *label, u_char *id,
-    ngx_str_t *extra, u_char *out)
+ngx_http_push_approval_id_mac(ngx_http_push_approval_mac_key_t *mk,
+    const char *label, u_char *id, ngx_str_t *extra, u_char *out)
 {
     ngx_str_t  parts[3];
 
@@ -416,7 +663,7 @@ ngx_http_push_approval_id_mac(u_char *key, const char *label, u_char *id,
         parts[2] = *extra;
     }
 
-    ngx_http_push_approval_hmac(key, parts, extra ? 3 : 2, out);
+    (void) ngx_http_push_approval_keyed_hmac(mk, parts, extra ? 3 : 2, out);
 }
 
 
@@ -432,7 +679,7 @@ ngx_http_push_approval_token(ngx_http_push_approval_key_t *key, u_char *id,
     u_char     mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
     ngx_str_t  src, dst;
 
-    ngx_http_push_approval_id_mac(key->token,
+    ngx_http_push_approval_id_mac(&key->token_mac,
                                   ngx_http_push_approval_token_labels[kind],
                                   id, NULL, mac);
 
@@ -469,8 +716,10 @@ ngx_http_push_approval_check_id_mac(ngx_http_push_approval_keyring_t *ring,
     ok = 0;
 
     for (i = 0; i < ring->nkeys; i++) {
-        ngx_http_push_approval_id_mac((u_char *) &ring->keys[i] + off, label,
-                                      id, NULL, want);
+        ngx_http_push_approval_id_mac(
+            (ngx_http_push_approval_mac_key_t *) ((u_char *) &ring->keys[i]
+                                                  + off),
+            label, id, NULL, want);
         ok |= ngx_http_push_approval_mac_equal(mac, want, sizeof(mac));
     }
 
@@ -483,7 +732,7 @@ ngx_http_push_approval_check_token(ngx_http_push_approval_keyring_t *ring,
     u_char *id, ngx_uint_t kind, ngx_str_t *token)
 {
     return ngx_http_push_approval_check_id_mac(ring,
-               offsetof(ngx_http_push_approval_key_t, token),
+               offsetof(ngx_http_push_approval_key_t, token_mac),
                ngx_http_push_approval_token_labels[kind], id, token);
 }
 
@@ -495,7 +744,7 @@ ngx_http_push_approval_pending_secret(ngx_http_push_approval_key_t *key,
     u_char     mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
     ngx_str_t  src, dst;
 
-    ngx_http_push_approval_id_mac(key->pending, "pending", id, NULL, mac);
+    ngx_http_push_approval_id_mac(&key->pending_mac, "pending", id, NULL, mac);
 
     src.data = mac;
     src.len = sizeof(mac);
@@ -509,7 +758,7 @@ ngx_http_push_approval_check_pending(ngx_http_push_approval_keyring_t *ring,
     u_char *id, ngx_str_t *secret)
 {
     return ngx_http_push_approval_check_id_mac(ring,
-               offsetof(ngx_http_push_approval_key_t, pending),
+               offsetof(ngx_http_push_approval_key_t, pending_mac),
                "pending", id, secret);
 }
 
@@ -520,7 +769,7 @@ ngx_http_push_approval_code_mac(ngx_http_push_approval_key_t *key, u_char *id,
 {
     u_char  mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
 
-    ngx_http_push_approval_id_mac(key->code, "code", id, code, mac);
+    ngx_http_push_approval_id_mac(&key->code_mac, "code", id, code, mac);
     ngx_memcpy(out, mac, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
 }
 
@@ -546,7 +795,7 @@ ngx_http_push_approval_sign_path(ngx_http_push_approval_key_t *key, u_char *id,
     p = out->data + dst.len;
     *p++ = '.';
 
-    ngx_http_push_approval_id_mac(key->path, "wait-path", id, path, full);
+    ngx_http_push_approval_id_mac(&key->path_mac, "wait-path", id, path, full);
     ngx_memcpy(mac, full, sizeof(mac));
 
     src.data = mac;
@@ -604,8 +853,8 @@ ngx_http_push_approval_verify_path(ngx_http_push_approval_keyring_t *ring,
     ok = 0;
 
     for (i = 0; i < ring->nkeys; i++) {
-        ngx_http_push_approval_id_mac(ring->keys[i].path, "wait-path", id,
-                                      path, want);
+        ngx_http_push_approval_id_mac(&ring->keys[i].path_mac, "wait-path",
+                                      id, path, want);
         ok |= ngx_http_push_approval_mac_equal(mac, want, sizeof(mac));
     }
 

@@ -38,6 +38,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/sha.h>
+
 
 #define NGX_HTTP_PUSH_APPROVAL_ID_BYTES      16
 #define NGX_HTTP_PUSH_APPROVAL_ID_LEN        22     /* base64url, no pad */
@@ -173,16 +175,29 @@ typedef enum {
 #define NGX_HTTP_PUSH_APPROVAL_SECURE_AUTO   2
 
 
-/* keys derived from one line of the secret file */
+/* an HMAC-SHA256 key, keyed once: SHA-256 after key^ipad and key^opad */
 typedef struct {
-    u_char                        kid[NGX_HTTP_PUSH_APPROVAL_KID_MAX];
-    size_t                        kid_len;
-    u_char                        cookie[32];
-    u_char                        token[32];
-    u_char                        pending[32];
-    u_char                        user[32];
-    u_char                        path[32];
-    u_char                        code[32];
+    SHA256_CTX                    inner;
+    SHA256_CTX                    outer;
+} ngx_http_push_approval_mac_key_t;
+
+
+/* keys derived from one line of the secret file, and their keyed HMACs */
+typedef struct {
+    u_char                            kid[NGX_HTTP_PUSH_APPROVAL_KID_MAX];
+    size_t                            kid_len;
+    u_char                            cookie[32];
+    u_char                            token[32];
+    u_char                            pending[32];
+    u_char                            user[32];
+    u_char                            path[32];
+    u_char                            code[32];
+    ngx_http_push_approval_mac_key_t  cookie_mac;
+    ngx_http_push_approval_mac_key_t  token_mac;
+    ngx_http_push_approval_mac_key_t  pending_mac;
+    ngx_http_push_approval_mac_key_t  user_mac;
+    ngx_http_push_approval_mac_key_t  path_mac;
+    ngx_http_push_approval_mac_key_t  code_mac;
 } ngx_http_push_approval_key_t;
 
 
@@ -583,9 +598,18 @@ ngx_int_t ngx_http_push_approval_random(u_char *buf, size_t len);
 ngx_int_t ngx_http_push_approval_random_code(u_char *buf, ngx_uint_t digits);
 void ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts,
     ngx_uint_t nparts, u_char *out);
+ngx_int_t ngx_http_push_approval_keyed_hmac(
+    ngx_http_push_approval_mac_key_t *mk, ngx_str_t *parts, ngx_uint_t nparts,
+    u_char *out);
 ngx_int_t ngx_http_push_approval_mac_equal(u_char *a, u_char *b, size_t len);
 void ngx_http_push_approval_hash_field(u_char *key, const char *label,
     ngx_str_t *value, u_char *out);
+ngx_int_t ngx_http_push_approval_keyed_hash_field(
+    ngx_http_push_approval_mac_key_t *mk, const char *label, ngx_str_t *value,
+    u_char *out);
+void ngx_http_push_approval_keyed_hash_conf(
+    ngx_http_push_approval_mac_key_t *mk, const char *label, ngx_str_t *value,
+    ngx_uint_t conf, u_char *out);
 void ngx_http_push_approval_token(ngx_http_push_approval_key_t *key,
     u_char *id, ngx_uint_t kind, u_char *out);
 ngx_int_t ngx_http_push_approval_check_token(
