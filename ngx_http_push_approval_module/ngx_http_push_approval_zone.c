@@ -42,7 +42,11 @@ static ngx_int_t ngx_http_push_approval_copy(
     ngx_http_push_approval_node_t *node,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
 static void ngx_http_push_approval_expire_grants(
-    ngx_http_push_approval_zone_t *zone, ngx_queue_t *queue, ngx_uint_t n);
+    ngx_http_push_approval_zone_t *zone, ngx_queue_t *queue, ngx_uint_t n,
+    ngx_uint_t sorted);
+static void ngx_http_push_approval_requeue(ngx_queue_t *queue,
+    ngx_queue_t *q);
+static ngx_int_t ngx_http_push_approval_newer(const void *a, const void *b);
 
 
 ngx_int_t
@@ -1102,7 +1106,21 @@ ngx_http_push_approval_zone_pending_for(ngx_http_push_approval_zone_t *zone,
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
+    /* the queue is newest first but for requeued entries: a stable sort */
+
+    ngx_sort(out->elts, out->nelts, sizeof(ngx_http_push_approval_challenge_t),
+             ngx_http_push_approval_newer);
+
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_newer(const void *a, const void *b)
+{
+    const ngx_http_push_approval_challenge_t  *ca = a, *cb = b;
+
+    return ca->created < cb->created;
 }
 
 
@@ -1136,7 +1154,8 @@ ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
         node = ngx_queue_data(q, ngx_http_push_approval_node_t, queue);
 
         if (node->purge > now) {
-            break;
+            ngx_http_push_approval_requeue(&sh->challenge_queue, q);
+            continue;
         }
 
         if (node->state <= NGX_HTTP_PUSH_APPROVAL_PENDING) {
@@ -1151,14 +1170,21 @@ ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
 
     ngx_http_push_approval_limit_expire_locked(zone, n);
 
-    ngx_http_push_approval_expire_grants(zone, &sh->grant_queue, n);
-    ngx_http_push_approval_expire_grants(zone, &sh->recovered_queue, n);
+    ngx_http_push_approval_expire_grants(zone, &sh->grant_queue, n, 0);
+    ngx_http_push_approval_expire_grants(zone, &sh->recovered_queue, n, 1);
 }
 
 
+/*
+ * The queues are in creation order, but lifetimes differ (each place has
+ * its own push_approval_wait and push_approval_ttl): an entry that lives
+ * longer than those behind it goes to the other end, so that it does not
+ * keep them from being freed.  sorted: the queue is in expiry order.
+ */
+
 static void
 ngx_http_push_approval_expire_grants(ngx_http_push_approval_zone_t *zone,
-    ngx_queue_t *queue, ngx_uint_t n)
+    ngx_queue_t *queue, ngx_uint_t n, ngx_uint_t sorted)
 {
     time_t                           now;
     ngx_uint_t                       i;
@@ -1172,13 +1198,26 @@ ngx_http_push_approval_expire_grants(ngx_http_push_approval_zone_t *zone,
         g = ngx_queue_data(q, ngx_http_push_approval_grant_t, queue);
 
         if (g->expires > now) {
-            break;
+            if (sorted) {
+                break;
+            }
+
+            ngx_http_push_approval_requeue(queue, q);
+            continue;
         }
 
         ngx_queue_remove(q);
         ngx_rbtree_delete(&zone->sh->grants, &g->node);
         ngx_slab_free_locked(zone->shpool, g);
     }
+}
+
+
+static void
+ngx_http_push_approval_requeue(ngx_queue_t *queue, ngx_queue_t *q)
+{
+    ngx_queue_remove(q);
+    ngx_queue_insert_head(queue, q);
 }
 
 
