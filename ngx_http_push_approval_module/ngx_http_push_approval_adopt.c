@@ -60,7 +60,7 @@ ngx_http_push_approval_adopt_scan(ngx_event_t *ev)
 
     (void) ngx_close_dir(&dir);
 
-    ngx_http_push_approval_ship_wrote();
+    ngx_http_push_approval_ship_now();
 }
 
 

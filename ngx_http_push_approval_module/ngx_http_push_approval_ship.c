@@ -22,6 +22,7 @@
 
 static void ngx_http_push_approval_ship_up(void);
 static void ngx_http_push_approval_ship_kick(ngx_event_t *ev);
+static void ngx_http_push_approval_ship_gathered(ngx_event_t *ev);
 static ngx_int_t ngx_http_push_approval_ship_chain(
     ngx_http_push_approval_chain_t *ch);
 static ngx_int_t ngx_http_push_approval_ship_read(
@@ -142,6 +143,11 @@ ngx_http_push_approval_ship_init(ngx_cycle_t *cycle, ngx_str_t *writer,
     sh->scan.data = sh;
     sh->scan.cancelable = 1;
 
+    sh->gather.handler = ngx_http_push_approval_ship_gathered;
+    sh->gather.log = cycle->log;
+    sh->gather.data = sh;
+    sh->gather.cancelable = 1;
+
     sh->retry.handler = ngx_http_push_approval_ship_retry;
     sh->retry.log = cycle->log;
     sh->retry.data = sh;
@@ -191,6 +197,10 @@ ngx_http_push_approval_ship_exit(void)
         ngx_del_timer(&sh->retry);
     }
 
+    if (sh->gather.timer_set) {
+        ngx_del_timer(&sh->gather);
+    }
+
     for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_SHIP_CHAINS; i++) {
         ngx_http_push_approval_ship_close(&sh->chain[i]);
     }
@@ -206,9 +216,37 @@ ngx_http_push_approval_ship_wrote(void)
 
     sh = ngx_http_push_approval_ship;
 
+    /*
+     * A batch a cycle costs the worker as much as a request at a moderate
+     * load (bench/ship, figure 5): the events of a few milliseconds go
+     * together; a full batch goes at once (ship_reply).
+     */
+
+    if (sh && !sh->kick.posted && sh->sending == NULL
+        && !sh->gather.timer_set)
+    {
+        ngx_add_timer(&sh->gather, NGX_HTTP_PUSH_APPROVAL_SHIP_GATHER);
+    }
+}
+
+
+void
+ngx_http_push_approval_ship_now(void)
+{
+    ngx_http_push_approval_ship_t  *sh;
+
+    sh = ngx_http_push_approval_ship;
+
     if (sh && !sh->kick.posted && sh->sending == NULL) {
         ngx_post_event(&sh->kick, &ngx_posted_events);
     }
+}
+
+
+static void
+ngx_http_push_approval_ship_gathered(ngx_event_t *ev)
+{
+    ngx_http_push_approval_ship_now();
 }
 
 
@@ -237,7 +275,7 @@ ngx_http_push_approval_ship_up(void)
         ngx_add_timer(&sh->scan, 1);
     }
 
-    ngx_http_push_approval_ship_wrote();
+    ngx_http_push_approval_ship_now();
 }
 
 
@@ -626,6 +664,11 @@ ngx_http_push_approval_ship_reply(redisAsyncContext *ac, void *reply,
         ch->offset = sh->batch_end;
         ngx_http_push_approval_ship_account(ch, sh->batch_events);
 
+        if (sh->batch_events < NGX_HTTP_PUSH_APPROVAL_SHIP_BATCH) {
+            ngx_http_push_approval_ship_wrote();
+            return;
+        }
+
     } else {
 
         /* asked, or the checkpoint moved: read the chain again from there */
@@ -635,7 +678,7 @@ ngx_http_push_approval_ship_reply(redisAsyncContext *ac, void *reply,
         ch->known = 1;
     }
 
-    ngx_http_push_approval_ship_wrote();
+    ngx_http_push_approval_ship_now();
 }
 
 
@@ -654,7 +697,7 @@ ngx_http_push_approval_ship_account(ngx_http_push_approval_chain_t *ch,
 static void
 ngx_http_push_approval_ship_retry(ngx_event_t *ev)
 {
-    ngx_http_push_approval_ship_wrote();
+    ngx_http_push_approval_ship_now();
 }
 
 

@@ -14,6 +14,7 @@
 #define NGX_HTTP_PUSH_APPROVAL_SHIP_CHAINS   64
 #define NGX_HTTP_PUSH_APPROVAL_SHIP_SCAN     1000         /* ms */
 #define NGX_HTTP_PUSH_APPROVAL_SHIP_RETRY    1000         /* ms */
+#define NGX_HTTP_PUSH_APPROVAL_SHIP_GATHER   10           /* ms */
 #define NGX_HTTP_PUSH_APPROVAL_SHIP_ARGS                                      \
     (8 + NGX_HTTP_PUSH_APPROVAL_SHIP_BATCH                                    \
          * (1 + 2 * NGX_HTTP_PUSH_APPROVAL_LINE_FIELDS))
@@ -63,6 +64,7 @@ typedef struct {
     ngx_event_t                   kick;         /* posted */
     ngx_event_t                   scan;         /* cancelable timer */
     ngx_event_t                   retry;        /* cancelable timer */
+    ngx_event_t                   gather;       /* cancelable timer */
     ngx_uint_t                    errors;
 } ngx_http_push_approval_ship_t;
 
@@ -71,6 +73,7 @@ extern ngx_http_push_approval_ship_t  *ngx_http_push_approval_ship;
 
 
 /* ship.c */
+void ngx_http_push_approval_ship_now(void);
 ngx_int_t ngx_http_push_approval_ship_open(ngx_http_push_approval_chain_t *ch);
 void ngx_http_push_approval_ship_close(ngx_http_push_approval_chain_t *ch);
 
