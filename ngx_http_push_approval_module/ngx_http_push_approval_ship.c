@@ -444,6 +444,11 @@ ngx_http_push_approval_ship_read(ngx_http_push_approval_chain_t *ch,
 
     sh->batch_end = ch->offset + (p - sh->buf);
 
+    /* more in the file than this batch: no reason to wait for it */
+
+    sh->batch_more = sh->batch_events == NGX_HTTP_PUSH_APPROVAL_SHIP_BATCH
+                     || n == NGX_HTTP_PUSH_APPROVAL_SHIP_BUF;
+
     if (passed != sh->buf) {
         ch->offset += passed - sh->buf;
         ngx_http_push_approval_ship_account(ch, 0);
@@ -664,7 +669,7 @@ ngx_http_push_approval_ship_reply(redisAsyncContext *ac, void *reply,
         ch->offset = sh->batch_end;
         ngx_http_push_approval_ship_account(ch, sh->batch_events);
 
-        if (sh->batch_events < NGX_HTTP_PUSH_APPROVAL_SHIP_BATCH) {
+        if (!sh->batch_more) {
             ngx_http_push_approval_ship_wrote();
             return;
         }

@@ -48,6 +48,7 @@ typedef struct {
     off_t                         batch_end;
     uint64_t                      batch_last;
     ngx_uint_t                    batch_events;
+    ngx_uint_t                    batch_more;
     u_char                       *buf;
     u_char                       *dec;
     const char                  **argv;
