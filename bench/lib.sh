@@ -247,8 +247,12 @@ metric() {   # valid | rejected | journal
 journal_bytes() { cat "$DIR"/journal/*.ndjson 2>/dev/null | wc -c; }
 
 # the journal grows by about 0.5 KB a request: it is emptied between
-# rounds (the worker appends with O_APPEND and goes on at the new end)
-journal_truncate() { local j; for j in "$DIR"/journal/*.ndjson; do : > "$j"; done; }
+# rounds (the worker appends with O_APPEND and goes on at the new end).
+# Not with Redis shipping: the worker reads its file back to ship it
+journal_truncate() {
+    [ -z "${REDIS_PORT:-}" ] || return 0
+    local j; for j in "$DIR"/journal/*.ndjson; do : > "$j"; done
+}
 
 machine_info() {
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -346,4 +350,21 @@ redis_stop() {   # [save]
     else rcli shutdown nosave > /dev/null 2>&1 || true; fi
     wait "$REDIS_PID" 2>/dev/null || true
     REDIS_PID=
+}
+
+# Redis shipping caught up: the backlog drains (at most SECS, default 60),
+# then the stream must hold every event the journal got, once
+REDIS_STREAM=pa:events
+redis_caught_up() {   # [SECS]
+    local i b=-1 x j
+    for i in $(seq $(( ${1:-60} * 10 ))); do
+        b=$(metric_value 'push_approval_journal_backlog_bytes')
+        [ "$b" = 0 ] && break
+        sleep 0.1
+    done
+    [ "$b" = 0 ] || die "Redis shipping: $b bytes of backlog after ${1:-60} s"
+    x=$(rcli xlen "$REDIS_STREAM")
+    j=$(metric journal)
+    echo "redis: backlog 0, XLEN $x, journal events $j, shipped $(metric_value 'push_approval_events_total\{sink="redis"\}')"
+    [ "$x" = "$j" ] || die "Redis shipping: XLEN $x, but the journal got $j events"
 }
