@@ -349,6 +349,7 @@ redis_stop() {   # [save]
     if [ "${1:-}" = save ]; then rcli shutdown save > /dev/null 2>&1 || true
     else rcli shutdown nosave > /dev/null 2>&1 || true; fi
     wait "$REDIS_PID" 2>/dev/null || true
+    BENCH_PIDS=${BENCH_PIDS// $REDIS_PID/}
     REDIS_PID=
 }
 
