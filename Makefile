@@ -25,7 +25,7 @@
 #                     docs/benchmarks.md (issue 4, figures 1 and 2);
 #                     BENCH_ARGS="-r 7 static" passes options and figures;
 #                     then BENCH_MORE (default "run-redis held resume ship
-#                     steady": figure 1 with Redis, figures 3 to 6);
+#                     steady steady-z": figure 1 with Redis, figures 3 to 6);
 #                     BENCH_MORE="held" runs one, BENCH_MORE= none
 #   make clean        rm -rf build
 #
@@ -277,13 +277,17 @@ demo: deps all
 # alone. Every script runs even when one before it missed a target; the
 # exit status is 1 if any did.
 BENCH_ARGS ?=
-BENCH_MORE ?= run-redis held resume ship steady
+BENCH_MORE ?= run-redis held resume ship steady steady-z
 .PHONY: bench
 bench: deps all $(BUILD)/bench/pa-client
 	@rc=0; \
 	$(ROOT)/bench/run $(BENCH_ARGS) || rc=1; \
 	for s in $(BENCH_MORE); do \
-	  case $$s in run-redis) cmd="$(ROOT)/bench/run redis" ;; *) cmd=$(ROOT)/bench/$$s ;; esac; \
+	  case $$s in \
+	    run-redis) cmd="$(ROOT)/bench/run redis" ;; \
+	    steady-z) cmd="$(ROOT)/bench/steady -z" ;; \
+	    *) cmd=$(ROOT)/bench/$$s ;; \
+	  esac; \
 	  echo "== $$cmd"; $$cmd || rc=1; \
 	done; \
 	exit $$rc
