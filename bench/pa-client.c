@@ -21,7 +21,8 @@
  *       of the held one. With -W 2, H and D are on different workers (told
  *       apart by GET /pid, which answers $pid), swapped every round; -o
  *       writes a line per round. Each response must be 200, the resumed one
- *       with Set-Cookie, and with X-Pid (when sent) of its worker.
+ *       with Set-Cookie, and with X-Pid (when sent) of its worker. -R RATE
+ *       starts a cycle every 1/RATE s at most (paced).
  *   pa-client load   -p PORT -n TOTAL -c CONNS -u PATH [-A AGENT] [-H HDR]...
  *       closed loop: CONNS connections send TOTAL requests in all.
  *   pa-client rate   -p PORT -R RATE -d SECS -c CONNS -u PATH [-A AGENT] [-H HDR]...
@@ -693,7 +694,8 @@ find_approve(const char *body, const char *user)
 
 
 static int
-do_cycles(long rounds, int workers, const char *out, const char *console)
+do_cycles(long rounds, int workers, const char *out, const char *console,
+    double rate)
 {
     int            fd[2], h, d, k;
     long           pid[2], i, tries, bad = 0, npos = 0;
@@ -734,6 +736,15 @@ do_cycles(long rounds, int workers, const char *out, const char *console)
     for (i = 0; i < rounds; i++) {
         h = (workers == 2) ? (int) (i % 2) : 0;
         d = 1 - h;
+
+        if (rate > 0) {
+            /* paced: cycle i starts no earlier than i / rate s in */
+            uint64_t  due = t_run + (uint64_t) (i * 1e9 / rate), now = now_ns();
+
+            if (due > now) {
+                usleep((due - now) / 1000);
+            }
+        }
 
         t0 = now_ns();
         req = build_get(path, i);
@@ -1044,7 +1055,7 @@ main(int argc, char **argv)
         return do_hold(n, timeout);
     }
     if (strcmp(mode, "cycles") == 0 && n > 0 && (workers == 1 || workers == 2)) {
-        return do_cycles(n, workers, out, console);
+        return do_cycles(n, workers, out, console, rate);
     }
     if (strcmp(mode, "load") == 0 && n > 0 && conns > 0) {
         return do_load(n, conns, 0, 0);
