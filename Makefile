@@ -23,7 +23,10 @@
 #   make demo         tools/demo
 #   make bench        deps and the module, then bench/run: the benchmarks of
 #                     docs/benchmarks.md (issue 4, figures 1 and 2);
-#                     BENCH_ARGS="-r 7 static" passes options and figures
+#                     BENCH_ARGS="-r 7 static" passes options and figures;
+#                     then BENCH_MORE (default "run-redis held resume ship
+#                     steady steady-z": figure 1 with Redis, figures 3 to 6);
+#                     BENCH_MORE="held" runs one, BENCH_MORE= none
 #   make clean        rm -rf build
 #
 # All output goes under build/. Warnings are errors: nginx's own auto/cc/gcc
@@ -269,10 +272,31 @@ demo: deps all
 	$(ROOT)/tools/demo
 
 # --- benchmarks (bench/run; output under $(BUILD)/bench/) ---------------------
+# BENCH_MORE: the scripts for figure 1 with Redis and figures 3 to 6, run
+# after bench/run (each with its defaults); BENCH_MORE= runs bench/run
+# alone. Every script runs even when one before it missed a target; the
+# exit status is 1 if any did.
 BENCH_ARGS ?=
+BENCH_MORE ?= run-redis held resume ship steady steady-z
 .PHONY: bench
-bench: deps all
-	$(ROOT)/bench/run $(BENCH_ARGS)
+bench: deps all $(BUILD)/bench/pa-client
+	@rc=0; \
+	$(ROOT)/bench/run $(BENCH_ARGS) || rc=1; \
+	for s in $(BENCH_MORE); do \
+	  case $$s in \
+	    run-redis) cmd="$(ROOT)/bench/run redis" ;; \
+	    steady-z) cmd="$(ROOT)/bench/steady -z" ;; \
+	    *) cmd=$(ROOT)/bench/$$s ;; \
+	  esac; \
+	  echo "== $$cmd"; $$cmd || rc=1; \
+	done; \
+	exit $$rc
+
+# the benchmarks' own client (bench/pa-client.c): holds thousands of
+# requests open, times resumes, sends at a constant rate
+$(BUILD)/bench/pa-client: $(ROOT)/bench/pa-client.c
+	@mkdir -p $(@D)
+	cc -O2 -g -Wall -Wextra -Werror -o $@.tmp $< && mv -f $@.tmp $@
 
 clean:
 	rm -rf $(BUILD)

@@ -14,6 +14,7 @@ DIR=
 NGINX_UP=
 NGINX_CONF=
 COOKIES=
+BENCH_SUBST=()
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -104,13 +105,22 @@ bench_prepare() {
              $s .= "x" x (1023 - length $s); print $s, "\n"' > "$DIR/html/open/file.html"
     cp "$DIR/html/open/file.html" "$DIR/html/gated/file.html"
     cp "$DIR/html/open/file.html" "$DIR/html/authreq/file.html"
+    # bench/nginx-more.conf.in's places
+    mkdir -p "$DIR/html/hold" "$DIR/html/delayed"
+    cp "$DIR/html/open/file.html" "$DIR/html/hold/file.html"
+    cp "$DIR/html/open/file.html" "$DIR/html/delayed/file.html"
 
     printf 'k1 %s\n' "$(head -c 32 /dev/urandom | base64)" > "$DIR/keys"
     chmod 600 "$DIR/keys"
 
+    # BENCH_CONF_IN: another template (bench/nginx-more.conf.in);
+    # BENCH_SUBST: more sed expressions for it; BENCH_REDIS_CONF: what
+    # replaces @REDIS@ (push_approval_redis ...), by default nothing
     sed -e "s|@DIR@|$DIR|g" -e "s|@SO@|$DIR/module.so|g" \
         -e "s|@PORT@|$PORT|g" -e "s|@BACKEND@|$BACKEND|g" \
-        "$ROOT/bench/nginx.conf.in" > "$DIR/nginx.conf"
+        -e "s|@REDIS@|${BENCH_REDIS_CONF:-# push_approval_redis: not used}|g" \
+        "${BENCH_SUBST[@]/#/-e}" \
+        "${BENCH_CONF_IN:-$ROOT/bench/nginx.conf.in}" > "$DIR/nginx.conf"
     sed -e 's/^worker_cpu_affinity.*/master_process off;\ndaemon off;/' \
         "$DIR/nginx.conf" > "$DIR/nginx-callgrind.conf"
     NGINX_CONF=$DIR/nginx.conf
@@ -188,7 +198,8 @@ worker_ticks() { awk '{ print $14 + $15 }' "/proc/$WORKER/stat"; }
 QUIET_WAITED=0
 wait_quiet() {
     local i busy
-    for i in $(seq 60); do
+    # BENCH_QUIET_MAX: at most this many seconds (default 60)
+    for i in $(seq "${BENCH_QUIET_MAX:-60}"); do
         busy=$(perl -e '
             sub snap { open my $f, "<", "/proc/stat" or die; my %t;
                        while (<$f>) { next unless /^(cpu\d+) (.*)/; my @v = split / /, $2;
@@ -237,8 +248,12 @@ metric() {   # valid | rejected | journal
 journal_bytes() { cat "$DIR"/journal/*.ndjson 2>/dev/null | wc -c; }
 
 # the journal grows by about 0.5 KB a request: it is emptied between
-# rounds (the worker appends with O_APPEND and goes on at the new end)
-journal_truncate() { local j; for j in "$DIR"/journal/*.ndjson; do : > "$j"; done; }
+# rounds (the worker appends with O_APPEND and goes on at the new end).
+# Not with Redis shipping: the worker reads its file back to ship it
+journal_truncate() {
+    [ -z "${REDIS_PORT:-}" ] || return 0
+    local j; for j in "$DIR"/journal/*.ndjson; do : > "$j"; done
+}
 
 machine_info() {
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -253,4 +268,105 @@ machine_info() {
     if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
         echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- ngx_http_push_approval_module config 2>/dev/null || echo ' (module sources modified)')"
     fi
+}
+
+# --- for figures 3 to 6 (bench/held, resume, ship, steady) and figure 1 with
+# Redis ------------------------------------------------------------------------
+
+# the project's own client (bench/pa-client.c), built by make
+PA_CLIENT=${PA_CLIENT:-${PA_BUILD_DIR:-$ROOT/build}/bench/pa-client}
+pa_client_require() {
+    if [ ! -x "$PA_CLIENT" ] || [ "$ROOT/bench/pa-client.c" -nt "$PA_CLIENT" ]; then
+        mkdir -p "$(dirname "$PA_CLIENT")"
+        cc -O2 -g -Wall -Wextra -Werror -o "$PA_CLIENT" "$ROOT/bench/pa-client.c" ||
+            die "cannot build $PA_CLIENT"
+    fi
+}
+
+# the value of the first metric line that matches the Perl regex $1
+# (e.g. 'push_approval_pending\{zone="pa"\}'), 0 when none
+metric_value() {
+    curl -s "$BASE_URL/_pa/metrics" |
+        perl -ne 'BEGIN { $re = shift @ARGV; $v = 0 } if (/^$re (\S+)/) { $v = $1; last } END { print $v + 0 }' "$1"
+}
+
+zone_bytes() { metric_value 'push_approval_zone_bytes_used\{zone="pa"\}'; }
+pending() { metric_value 'push_approval_pending\{zone="pa"\}'; }
+
+# every worker of the instance
+worker_pids() { pgrep -P "$(cat "$DIR/nginx.pid")" | sort -n; }
+
+# resident set size of a process, in KiB
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# stub_status: requests being processed ("Writing")
+writing() { curl -s "$BASE_URL/_status" | awk '/Writing/ { print $4 }'; }
+
+# the instance stopped, its directory removed (for a fresh one)
+bench_stop() {
+    if [ -n "$NGINX_UP" ] && [ -f "$DIR/nginx.pid" ]; then
+        local m
+        m=$(cat "$DIR/nginx.pid")
+        nginx_cmd -s stop 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$m" 2>/dev/null || break; sleep 0.1; done
+    fi
+    NGINX_UP=
+}
+
+# fail on [alert], [crit] or [emerg] in the error log
+errlog_check() {
+    if grep -E '\[(alert|crit|emerg)\]' "$DIR/error.log" > /dev/null 2>&1; then
+        grep -E '\[(alert|crit|emerg)\]' "$DIR/error.log" | head -5 >&2
+        die "[alert]/[crit]/[emerg] in the error log ($DIR/error.log)"
+    fi
+}
+
+# Redis: a private redis-server on CPU 1 (the load generator's), no
+# persistence unless REDIS_SAVE=1 (then SHUTDOWN SAVE keeps the stream)
+REDIS_PORT=
+REDIS_PID=
+redis_port() {
+    REDIS_PORT=16379
+    until port_free "$REDIS_PORT"; do
+        REDIS_PORT=$((REDIS_PORT + 1))
+        [ "$REDIS_PORT" -lt 16479 ] || die "no free port for Redis in 16379-16479"
+    done
+}
+rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+redis_start() {
+    mkdir -p "$DIR/redis"
+    taskset -c 1 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$DIR/redis" \
+        --save '' --appendonly no --daemonize no --logfile "$DIR/redis/redis.log" &
+    REDIS_PID=$!
+    BENCH_PIDS="${BENCH_PIDS:-} $REDIS_PID"
+    for _ in $(seq 100); do
+        [ "$(rcli ping 2>/dev/null)" = PONG ] && return 0
+        sleep 0.05
+    done
+    die "redis-server does not answer on $REDIS_PORT"
+}
+redis_stop() {   # [save]
+    [ -n "$REDIS_PID" ] || return 0
+    if [ "${1:-}" = save ]; then rcli shutdown save > /dev/null 2>&1 || true
+    else rcli shutdown nosave > /dev/null 2>&1 || true; fi
+    wait "$REDIS_PID" 2>/dev/null || true
+    BENCH_PIDS=${BENCH_PIDS// $REDIS_PID/}
+    REDIS_PID=
+}
+
+# Redis shipping caught up: the backlog drains (at most SECS, default 60),
+# then the stream must hold every event the journal got, once
+REDIS_STREAM=pa:events
+redis_caught_up() {   # [SECS]
+    local i b=-1 x j
+    for i in $(seq $(( ${1:-60} * 10 ))); do
+        b=$(metric_value 'push_approval_journal_backlog_bytes')
+        [ "$b" = 0 ] && break
+        sleep 0.1
+    done
+    [ "$b" = 0 ] || die "Redis shipping: $b bytes of backlog after ${1:-60} s"
+    x=$(rcli xlen "$REDIS_STREAM")
+    j=$(metric journal)
+    echo "redis: backlog 0, XLEN $x, journal events $j, shipped $(metric_value 'push_approval_events_total\{sink="redis"\}')"
+    [ "$x" = "$j" ] || die "Redis shipping: XLEN $x, but the journal got $j events"
 }
