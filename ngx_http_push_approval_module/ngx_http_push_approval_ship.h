@@ -14,7 +14,7 @@
 #define NGX_HTTP_PUSH_APPROVAL_SHIP_CHAINS   64
 #define NGX_HTTP_PUSH_APPROVAL_SHIP_SCAN     1000         /* ms */
 #define NGX_HTTP_PUSH_APPROVAL_SHIP_RETRY    1000         /* ms */
-#define NGX_HTTP_PUSH_APPROVAL_SHIP_GATHER   10           /* ms */
+#define NGX_HTTP_PUSH_APPROVAL_SHIP_GATHER   2            /* ms */
 #define NGX_HTTP_PUSH_APPROVAL_SHIP_ARGS                                      \
     (8 + NGX_HTTP_PUSH_APPROVAL_SHIP_BATCH                                    \
          * (1 + 2 * NGX_HTTP_PUSH_APPROVAL_LINE_FIELDS))
