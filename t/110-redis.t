@@ -242,6 +242,26 @@ sub xlen { my $n = eval { $redis->cmd('XLEN', $STREAM) }; $n // 0 }
     unlike($all, qr/\Q$v\E/, 'no cookie value in the stream');
 }
 
+# maxlen: a new stream, trimmed approximately; every chain of the
+# directory is shipped to it (its checkpoints are new), so it sees more
+# than ten thousand events and keeps about the last hundred
+{
+    (my $small = $conf) =~ s/push_approval_stream \S+;/push_approval_stream pa:small maxlen=100;/
+        or die 'no stream in the configuration';
+    $t->reload($small);
+    my $total = scalar keys %{ journal() };
+    my $added = sub {
+        my $info = eval { $redis->cmd('XINFO', 'STREAM', 'pa:small') } || [];
+        my %i = @$info;
+        $i{'entries-added'} // 0;
+    };
+    $t->wait_for(sub { $added->() >= $total }, 30,
+        "the new stream got all $total events");
+    my $len = $redis->cmd('XLEN', 'pa:small');
+    cmp_ok($total, '>', 5000, "the journal holds $total events");
+    cmp_ok($len, '<=', 300, "maxlen=100 trims the stream to about 100: $len");
+}
+
 $t->done(ignore => qr/redis "127\.0\.0\.1:\d+" (connection lost|failed|timed out)|redis connect to/);
 $redis->stop;
 done_testing;
