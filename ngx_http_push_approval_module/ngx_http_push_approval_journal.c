@@ -30,6 +30,7 @@ typedef struct {
     ngx_fd_t                      fd;
     ngx_str_t                     path;         /* of the current file */
     ngx_str_t                     writer;       /* node:pid:start */
+    ngx_str_t                     node;         /* JSON-escaped */
     uint64_t                      seq;
     u_char                        prev[SHA256_DIGEST_LENGTH * 2];
     u_char                       *buf;
@@ -108,6 +109,15 @@ ngx_http_push_approval_journal_init(ngx_cycle_t *cycle)
     j->path.len = p - 1 - j->path.data;
 
     ngx_memset(j->prev, '0', sizeof(j->prev));
+    j->node.data = ngx_pnalloc(cycle->pool,
+                               ngx_http_push_approval_json_len(&pmcf->node));
+    if (j->node.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    j->node.len = ngx_http_push_approval_json_escape(j->node.data, &pmcf->node)
+                  - j->node.data;
+
     j->fsync = pmcf->journal_fsync;
     j->pkey = pmcf->audit_pkey;
     j->kid = pmcf->audit_kid;
@@ -318,23 +328,19 @@ static void
 ngx_http_push_approval_journal_line(const char *event, ngx_str_t *fields,
     ngx_uint_t sign)
 {
-    u_char                              *p, *q, *line;
-    u_char                               hash[SHA256_DIGEST_LENGTH];
-    size_t                               len;
-    SHA256_CTX                           sha;
-    ngx_time_t                          *tp;
-    ngx_http_push_approval_journal_t    *j;
-    ngx_http_push_approval_main_conf_t  *pmcf;
+    u_char                            *p, *q, *line;
+    u_char                             hash[SHA256_DIGEST_LENGTH];
+    size_t                             len;
+    SHA256_CTX                         sha;
+    ngx_time_t                        *tp;
+    ngx_http_push_approval_journal_t  *j;
 
     j = ngx_http_push_approval_journal;
-
-    pmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
-                                               ngx_http_push_approval_module);
 
     len = sizeof("{\"v\":1,\"ts\":,\"event\":\"\",\"eid\":\"/\","
                  "\"writer\":\"\",\"seq\":,\"node\":\"\",\"prev\":\"\",}\n")
           + NGX_INT64_LEN * 3 + ngx_strlen(event) + 2 * j->writer.len
-          + ngx_http_push_approval_json_len(&pmcf->node)
+          + j->node.len
           + sizeof(j->prev) + fields->len
           + (sign ? sizeof(",\"sig\":\"\"") + 86 : 0);
 
@@ -359,7 +365,7 @@ ngx_http_push_approval_journal_line(const char *event, ngx_str_t *fields,
                     "\"node\":\"",
                     (ngx_msec_t) tp->sec * 1000 + tp->msec, event, &j->writer,
                     j->seq, &j->writer, j->seq);
-    p = ngx_http_push_approval_json_escape(p, &pmcf->node);
+    p = ngx_cpymem(p, j->node.data, j->node.len);
     p = ngx_cpymem(p, "\",\"prev\":\"", sizeof("\",\"prev\":\"") - 1);
     p = ngx_cpymem(p, j->prev, sizeof(j->prev));
     *p++ = '"';
