@@ -572,6 +572,21 @@ struct ngx_http_push_approval_ctx_s {
 };
 
 
+/* an event of the module's own, at exit: off the timer tree and the queue */
+
+static ngx_inline void
+ngx_http_push_approval_event_cancel(ngx_event_t *ev)
+{
+    if (ev->timer_set) {
+        ngx_del_timer(ev);
+    }
+
+    if (ev->posted) {
+        ngx_delete_posted_event(ev);
+    }
+}
+
+
 /* module.c */
 extern ngx_module_t  ngx_http_push_approval_module;
 

@@ -113,17 +113,9 @@ ngx_http_push_approval_redis_exit(void)
 
     rd->exiting = 1;
 
-    if (rd->reconnect.timer_set) {
-        ngx_del_timer(&rd->reconnect);
-    }
-
-    if (rd->timeout.timer_set) {
-        ngx_del_timer(&rd->timeout);
-    }
-
-    if (rd->ready.posted) {
-        ngx_delete_posted_event(&rd->ready);
-    }
+    ngx_http_push_approval_event_cancel(&rd->reconnect);
+    ngx_http_push_approval_event_cancel(&rd->timeout);
+    ngx_http_push_approval_event_cancel(&rd->ready);
 
     if (rd->ac) {
         redisAsyncFree(rd->ac);     /* callbacks get NULL replies */
@@ -529,13 +521,8 @@ ngx_http_push_approval_redis_cleanup(void *data)
     ngx_http_push_approval_redis_del_read(rd);
     ngx_http_push_approval_redis_del_write(rd);
 
-    if (c->read->posted) {
-        ngx_delete_posted_event(c->read);
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
+    ngx_http_push_approval_event_cancel(c->read);
+    ngx_http_push_approval_event_cancel(c->write);
 
     c->fd = (ngx_socket_t) -1;
     ngx_free_connection(c);

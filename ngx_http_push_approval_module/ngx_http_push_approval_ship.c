@@ -184,21 +184,10 @@ ngx_http_push_approval_ship_exit(void)
 
     ngx_http_push_approval_redis_exit();
 
-    if (sh->kick.posted) {
-        ngx_delete_posted_event(&sh->kick);
-    }
-
-    if (sh->scan.timer_set) {
-        ngx_del_timer(&sh->scan);
-    }
-
-    if (sh->retry.timer_set) {
-        ngx_del_timer(&sh->retry);
-    }
-
-    if (sh->gather.timer_set) {
-        ngx_del_timer(&sh->gather);
-    }
+    ngx_http_push_approval_event_cancel(&sh->kick);
+    ngx_http_push_approval_event_cancel(&sh->scan);
+    ngx_http_push_approval_event_cancel(&sh->retry);
+    ngx_http_push_approval_event_cancel(&sh->gather);
 
     for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_SHIP_CHAINS; i++) {
         ngx_http_push_approval_ship_close(&sh->chain[i]);
