@@ -41,6 +41,8 @@ static char *ngx_http_push_approval_redis_address(ngx_conf_t *cf,
     ngx_http_push_approval_redis_conf_t *rc, ngx_str_t *addr);
 static char *ngx_http_push_approval_stream(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_push_approval_webhook_refused(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_journal(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_check_ttl(ngx_conf_t *cf, void *post,
@@ -112,6 +114,20 @@ ngx_command_t  ngx_http_push_approval_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
       ngx_http_push_approval_stream,
       NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_webhook_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_webhook_refused,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_webhook_inbound_secret"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_webhook_refused,
+      0,
       0,
       NULL },
 
@@ -953,6 +969,19 @@ ngx_http_push_approval_journal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return ngx_http_push_approval_journal_path(cf, pmcf, &value[1]);
+}
+
+
+/*
+ * Standard Webhooks (interface.md §5.3) are not built yet: a configuration
+ * that counts on a signed webhook must not start without one.
+ */
+
+static char *
+ngx_http_push_approval_webhook_refused(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    return "is not available in this version (Standard Webhooks are planned)";
 }
 
 

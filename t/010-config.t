@@ -451,5 +451,20 @@ for my $d (sort keys %ctx) {
         'push_approval_zone in server{} refused') or diag($out);
 }
 
+# Standard Webhooks (interface.md §5.3) are not built: their directives
+# and endpoint are refused by name, never accepted and ignored
+fails('webhook secret', 'push_approval_webhook_secret',
+    qr/not available in this version/,
+    http => 'push_approval_webhook_secret %%SECRET%%;');
+fails('webhook secret in a location', 'push_approval_webhook_secret',
+    qr/not available in this version/,
+    loc => "$STD_LOC\npush_approval_webhook_secret %%SECRET%%;");
+fails('inbound webhook secret', 'push_approval_webhook_inbound_secret',
+    qr/not available in this version/,
+    locations => "location /_pa/hook/ {\npush_approval_webhook_inbound_secret %%SECRET%%;\n}");
+fails('webhook endpoint', 'push_approval_endpoint',
+    qr/"webhook" is not available in this version/,
+    locations => "location /_pa/hook/ {\npush_approval_endpoint webhook;\n}");
+
 $t->done;
 done_testing;
