@@ -127,26 +127,16 @@ ngx_http_push_approval_event_str(u_char *p, u_char *last, const char *name,
 
 
 /*
- * "status":N, "bytes":N,"request_time":S.mmm, as ngx_slprintf() would
- * write them with %ui, %O, %T.%03M; by hand when they are sure to fit
+ * "status":N, "bytes":N,"request_time":S.mmm, as ngx_sprintf() would
+ * write them with %ui, %O, %T.%03M.  The string fields are truncated, so
+ * the buffer always has room; without it the numbers are left out.
  */
 
 static u_char *
 ngx_http_push_approval_event_nums(u_char *p, u_char *last,
     ngx_http_push_approval_event_t *e)
 {
-    if ((size_t) (last - p) < 128 || e->bytes < 0) {
-        if (e->status) {
-            p = ngx_slprintf(p, last, "\"status\":%ui,", e->status);
-        }
-
-        if (e->access) {
-            p = ngx_slprintf(p, last,
-                             "\"bytes\":%O,\"request_time\":%T.%03M,",
-                             e->bytes, (time_t) e->request_time / 1000,
-                             e->request_time % 1000);
-        }
-
+    if ((size_t) (last - p) < 128) {
         return p;
     }
 
