@@ -233,6 +233,16 @@ sub works {
 my $un = 0;
 sub user { my ($p) = @_; return ($p // 'u') . ++$un . 'q' }
 
+# the access log line of a request is written just before its pool (and
+# the module's cleanup, which fails a challenge whose creator left) is
+# freed: synchronize on the push_failed count instead
+my $FAILED = 'push_approval_challenges_total{zone="pa",result="push_failed"}';
+sub failed_count { ($t->metrics('/_pa/metrics') || {})->{$FAILED} // 0 }
+sub wait_failed {
+    my ($before) = @_;
+    $t->wait_for(sub { failed_count() > $before }, 10, 'the challenge failed');
+}
+
 # ============================================================================
 # slow: longer than proxy_read_timeout fails, shorter works
 # ============================================================================
@@ -388,10 +398,12 @@ for my $c (['hold', '/hang/'], ['two-step', '/hangtwo/']) {
     my $h = $t->http_start(path => "$path?u=$u", headers => [$JS], timeout => 10);
     my $push = push_for($u);
     ok($push, "abort $name: the provider got the push and holds it");
+    my $failed = failed_count();
     $t->http_abort($h);
     my $line = $t->wait_log('access.log', qr{^\d+ \d+ GET \Q$path\E}, 10, $off);
     ok($line, "abort $name: the request ended") or next;
     diag("abort $name: $line");
+    wait_failed($failed);
     my $d = $push ? decide($push, 'decision=approve') : { status => 0 };
     ok($d->{status} == 410 || $d->{status} == 404,
         "abort $name: the challenge failed closed (410/404)") or diag("$d->{status} $d->{body}");
@@ -414,8 +426,10 @@ for my $c (['hold', '/hang/'], ['two-step', '/hangtwo/']) {
     my @h = map { $t->http_start(path => "/joinabort/?u=$u", headers => [$JS], timeout => 10) } 1 .. 2;
     ok($t->no_push(0.4), 'join+abort: the others joined');
     my $t0 = time;
+    my $failed = failed_count();
     $t->http_abort($h1);
     ok($t->wait_log('access.log', qr{^\d+ \d+ GET /joinabort/}, 10, $off), 'join+abort: the creator ended');
+    wait_failed($failed);
     my $d = $push ? decide($push, 'decision=approve') : { status => 0 };
     ok($d->{status} == 410 || $d->{status} == 404, 'join+abort: the challenge failed closed (410/404)')
         or diag("$d->{status} $d->{body}");
