@@ -466,6 +466,8 @@ ngx_http_push_approval_notified(ngx_http_request_t *r,
     ngx_str_t                            wait, pending;
     ngx_http_push_approval_challenge_t  *ch;
 
+    ngx_http_push_approval_notify_release(ctx, 0);
+
     ch = ctx->challenge;
     ok = (ctx->notify_status >= 200 && ctx->notify_status < 300);
 
@@ -758,6 +760,10 @@ ngx_http_push_approval_cleanup(void *data)
                                                   ctx->challenge->id);
         }
     }
+
+    /* the request's cleanups have finalized the subrequest's upstream */
+
+    ngx_http_push_approval_notify_release(ctx, 1);
 }
 
 

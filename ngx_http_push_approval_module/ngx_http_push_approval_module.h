@@ -45,6 +45,7 @@
 #define NGX_HTTP_PUSH_APPROVAL_ID_LEN        22     /* base64url, no pad */
 #define NGX_HTTP_PUSH_APPROVAL_MAC_BYTES     32
 #define NGX_HTTP_PUSH_APPROVAL_TOKEN_LEN     43     /* base64url of a MAC */
+#define NGX_HTTP_PUSH_APPROVAL_NOTIFY_POOL   4096   /* the push's own pool */
 #define NGX_HTTP_PUSH_APPROVAL_HASH_BYTES    16     /* truncated HMACs */
 #define NGX_HTTP_PUSH_APPROVAL_KID_MAX       16
 #define NGX_HTTP_PUSH_APPROVAL_KEY_MIN       32
@@ -562,7 +563,9 @@ struct ngx_http_push_approval_ctx_s {
     ngx_str_t                     redirect;     /* wait endpoint: r= */
     time_t                        retry;        /* Retry-After of a 429 */
 
-    /* the notify subrequest */
+    /* the notify subrequest, and the pool it allocates from (notify.c) */
+    ngx_http_request_t           *notify_sr;
+    ngx_pool_t                   *notify_pool;
     ngx_int_t                     notify_status;
     unsigned                      notify_done:1;
     unsigned                      body_read:1;
@@ -823,6 +826,8 @@ ngx_int_t ngx_http_push_approval_wait_url(ngx_http_request_t *r,
 /* notify.c */
 ngx_int_t ngx_http_push_approval_notify(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
+void ngx_http_push_approval_notify_release(ngx_http_push_approval_ctx_t *ctx,
+    ngx_uint_t force);
 ngx_int_t ngx_http_push_approval_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_push_approval_approve_url(ngx_http_request_t *r,
     ngx_str_t *base, ngx_http_push_approval_challenge_t *ch, ngx_str_t *url);

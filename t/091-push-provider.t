@@ -28,7 +28,8 @@ my $t = PA::Test->new(workers => 2);
 my @GARBAGE = qw(junk text badstatus badheader partial empty reset bigheader);
 
 $t->write_file("html/$_/index.html", "$_ page\n")
-    for qw(slow slowok refused st two page hang hangtwo join joinabort big),
+    for qw(slow slowok refused st two page hang hangtwo join joinabort big
+           vars),
         map { "g_$_" } @GARBAGE;
 
 # (N is at most 64 for prompt_limit and 16 for lockout)
@@ -133,6 +134,7 @@ my $SELF = 'push_approval zone=pa; push_approval_user $arg_u;';
 
 my $conf = <<"EOF";
     $PA::Std::LOG_FORMAT
+    log_format vars '\$uri rid=\$request_id rp=\$remote_port';
     access_log %%DIR%%/access.log pa;
     push_approval_zone zone=pa:1m;
     push_approval_secret_file %%SECRET%%;
@@ -169,7 +171,22 @@ $conf .= <<"EOF";
         location /joinabort/ { $HOLD push_approval_notify /_pa/n_hang; push_approval_wait 5s; }
 EOF
 $conf .= "        location /g_$_/ { $HOLD push_approval_notify /_pa/n_$_; }\n" for @GARBAGE;
-$conf .= "    }\n";
+$conf .= <<"EOF";
+        location = /_pa/n_vars {
+            internal;
+            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
+            proxy_method POST;
+            proxy_pass_request_headers off;
+            proxy_set_header X-Rid \$request_id;
+            proxy_set_header X-Port \$remote_port;
+            proxy_set_body \$push_approval_json;
+        }
+        location /vars/ {
+            $HOLD push_approval_notify /_pa/n_vars;
+            access_log %%DIR%%/vars.log vars;
+        }
+    }
+EOF
 
 $t->start($conf);
 
@@ -440,6 +457,27 @@ for my $c (['hold', '/hang/'], ['two-step', '/hangtwo/']) {
     }
     ok(time - $t0 < 4, 'join+abort: at once, not at the end of the wait');
     $t->receiver_set(delay => 0);
+}
+
+# the push runs in a pool of its own, freed once it is out, with its own
+# copy of the variables: values it computes ($request_id, $remote_port)
+# are its own, and the held request computes its own, intact, when it logs
+{
+    $t->receiver_set(status => 200, delay => 0, body => '{}');
+    my $u = user('vars');
+    my $h = $t->http_start(path => "/vars/?u=$u", timeout => 15);
+    my $push = push_for($u);
+    ok($push, 'vars: push');
+    my $ph = $push ? $push->{headers} || {} : {};
+    like($ph->{'x-rid'} // '', qr/^[0-9a-f]{32}$/, 'vars: $request_id in the push');
+    like($ph->{'x-port'} // '', qr/^[0-9]+$/, 'vars: $remote_port in the push');
+    my $d = $push ? decide($push, 'decision=approve') : { status => 0 };
+    is($d->{status}, 200, 'vars: approved');
+    my $res = $t->http_wait($h, 10);
+    is($res->{status}, 200, 'vars: the held request passes');
+    my $line = $t->wait_log('vars.log', qr{^/vars/}, 10);
+    like($line // '', qr{^/vars/\S* rid=[0-9a-f]{32} rp=[0-9]+$},
+        'vars: the held request logs its own values, intact');
 }
 
 # after all that, the normal flow works
