@@ -593,14 +593,46 @@ extern ngx_module_t  ngx_http_push_approval_module;
 /* directives.c */
 extern ngx_command_t  ngx_http_push_approval_commands[];
 
-ngx_int_t ngx_http_push_approval_valid_path(ngx_str_t *s);
-char *ngx_http_push_approval_journal_path(ngx_conf_t *cf,
-    ngx_http_push_approval_main_conf_t *pmcf, ngx_str_t *name);
-
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_get_ctx(
     ngx_http_request_t *r);
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
     ngx_http_request_t *r);
+
+/* gate_conf.c */
+char *ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_push_approval_valid_path(ngx_str_t *s);
+char *ngx_http_push_approval_scope(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_methods_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_push_approval_notify_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_bind(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_rate(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* endpoint_conf.c */
+char *ngx_http_push_approval_endpoint_url(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* audit_conf.c */
+char *ngx_http_push_approval_journal_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_push_approval_audit_key_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_push_approval_redis_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_push_approval_stream(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_journal_path(ngx_conf_t *cf,
+    ngx_http_push_approval_main_conf_t *pmcf, ngx_str_t *name);
 
 /* keys.c */
 ngx_http_push_approval_keyring_t *ngx_http_push_approval_load_keys(
