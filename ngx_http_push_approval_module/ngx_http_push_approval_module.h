@@ -596,14 +596,46 @@ extern ngx_module_t  ngx_http_push_approval_module;
 /* directives.c */
 extern ngx_command_t  ngx_http_push_approval_commands[];
 
-ngx_int_t ngx_http_push_approval_valid_path(ngx_str_t *s);
-char *ngx_http_push_approval_journal_path(ngx_conf_t *cf,
-    ngx_http_push_approval_main_conf_t *pmcf, ngx_str_t *name);
-
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_get_ctx(
     ngx_http_request_t *r);
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
     ngx_http_request_t *r);
+
+/* gate_conf.c */
+char *ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_push_approval_valid_path(ngx_str_t *s);
+char *ngx_http_push_approval_scope(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_methods_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_push_approval_notify_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_bind(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_rate(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* endpoint_conf.c */
+char *ngx_http_push_approval_endpoint_url(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* audit_conf.c */
+char *ngx_http_push_approval_journal_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_push_approval_audit_key_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_push_approval_redis_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_push_approval_stream(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_push_approval_journal_path(ngx_conf_t *cf,
+    ngx_http_push_approval_main_conf_t *pmcf, ngx_str_t *name);
 
 /* keys.c */
 ngx_http_push_approval_keyring_t *ngx_http_push_approval_load_keys(
@@ -675,6 +707,20 @@ ngx_rbtree_node_t *ngx_http_push_approval_lookup(ngx_rbtree_t *tree,
     u_char *key, ptrdiff_t off);
 void ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
     ngx_uint_t n);
+void ngx_http_push_approval_zone_expire(ngx_http_push_approval_zone_t *zone,
+    ngx_uint_t n);
+void ngx_http_push_approval_zone_stats(ngx_http_push_approval_zone_t *zone,
+    ngx_uint_t *pending, size_t *bytes);
+
+/* challenge.c */
+void ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+void ngx_http_push_approval_join_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+ngx_http_push_approval_node_t *ngx_http_push_approval_find(
+    ngx_http_push_approval_shctx_t *sh, u_char *id);
+ngx_http_push_approval_node_t *ngx_http_push_approval_find_live(
+    ngx_http_push_approval_zone_t *zone, u_char *id);
 ngx_int_t ngx_http_push_approval_zone_create(
     ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
@@ -685,14 +731,27 @@ ngx_int_t ngx_http_push_approval_zone_lookup(
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
 ngx_int_t ngx_http_push_approval_zone_state(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t *state);
+ngx_int_t ngx_http_push_approval_zone_redeem(
+    ngx_http_push_approval_zone_t *zone, u_char *id);
+ngx_int_t ngx_http_push_approval_zone_pending_for(
+    ngx_http_push_approval_zone_t *zone, ngx_str_t *approver, ngx_pool_t *pool,
+    ngx_array_t *out);
+
+/* decide.c */
+void ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
+    ngx_http_push_approval_node_t *node, ngx_uint_t state);
 ngx_int_t ngx_http_push_approval_zone_notified(
     ngx_http_push_approval_zone_t *zone, u_char *id, ngx_uint_t ok);
 ngx_int_t ngx_http_push_approval_zone_decide(
     ngx_http_push_approval_zone_t *zone, u_char *id, ngx_uint_t decision,
     ngx_str_t *code, ngx_http_push_approval_keyring_t *ring,
     ngx_str_t *approver, ngx_uint_t *result);
-ngx_int_t ngx_http_push_approval_zone_redeem(
-    ngx_http_push_approval_zone_t *zone, u_char *id);
+
+/* grant.c */
+void ngx_http_push_approval_grant_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+ngx_int_t ngx_http_push_approval_add_grant(ngx_http_push_approval_zone_t *zone,
+    ngx_http_push_approval_node_t *node, ngx_str_t *approver);
 ngx_int_t ngx_http_push_approval_zone_grant(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t *revoked, ngx_str_t *approver, ngx_pool_t *pool);
 ngx_int_t ngx_http_push_approval_zone_revoke(
@@ -701,17 +760,12 @@ ngx_int_t ngx_http_push_approval_zone_recover(
     ngx_http_push_approval_zone_t *zone, u_char *id, time_t expires);
 void ngx_http_push_approval_zone_distrust(ngx_http_push_approval_zone_t *zone,
     time_t until);
-ngx_int_t ngx_http_push_approval_zone_pending_for(
-    ngx_http_push_approval_zone_t *zone, ngx_str_t *approver, ngx_pool_t *pool,
-    ngx_array_t *out);
-void ngx_http_push_approval_zone_expire(ngx_http_push_approval_zone_t *zone,
-    ngx_uint_t n);
+
+/* workers.c */
 void ngx_http_push_approval_zone_register(ngx_http_push_approval_zone_t *zone,
     ngx_pid_t pid, ngx_uint_t on);
 ngx_uint_t ngx_http_push_approval_zone_workers(
     ngx_http_push_approval_zone_t *zone, ngx_pid_t *pids);
-void ngx_http_push_approval_zone_stats(ngx_http_push_approval_zone_t *zone,
-    ngx_uint_t *pending, size_t *bytes);
 
 /* limit.c */
 void ngx_http_push_approval_user_insert(ngx_rbtree_node_t *temp,
