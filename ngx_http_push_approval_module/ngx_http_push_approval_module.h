@@ -5,17 +5,24 @@
  * Shared declarations.  Each .c file holds one concern:
  *
  *   module.c    configuration: create, merge, checks; module hooks
- *   directives.c  the directive table and handlers
+ *   directives.c  the directive table, zone and secret file, value checks
+ *   gate_conf.c   push_approval and the protected location's directives
+ *   endpoint_conf.c  the endpoint, endpoint URL and metrics directives
+ *   audit_conf.c  the journal, audit key, Redis and stream directives
  *   keys.c      secret file, derived keys, MACs, random ids and codes
  *   cookie.c    approval cookie: mint and verify
- *   zone.c      shared memory: challenges, approvals, worker registry
+ *   zone.c      shared memory: the zone made at start, its trees, expiry
+ *   challenge.c  challenges in the zone: create, join, look up, redeem
+ *   decide.c    how a challenge ends: notify outcome, decision, timeout
+ *   grant.c     issued approvals (grants) and revocations
+ *   workers.c   the zone's registry of worker pids, for wake-ups
+ *   limit.c     prompt limits and lockouts per user
  *   wake.c      cross-worker wake-up and the per-worker waiter index
  *   gate.c      the precontent handler: the per-request state machine
- *   notify.c    the notify subrequest and the notify variables
+ *   notify.c    the notify subrequest, its pool, the notify variables
  *   wait.c      the wait endpoint
  *   approve.c   the approve endpoint
  *   console.c   the console endpoint and the metrics location
- *   recover.c   revocations read back from the journal at start
  *   answer.c    pages and problem+json answers
  *   util.c      escaping, base64url, header parsing
  *   event.c     audit events: fields to JSON, the access event
@@ -23,10 +30,10 @@
  *   audit.c     the audit key: load, generate, sign checkpoints
  *   writers.c   the node's journal writers and their heads (shared)
  *   line.c      a journal line read back into its fields
+ *   recover.c   revocations read back from the journal at start
  *   redis.c     the hiredis client on nginx's event loop
  *   ship.c      shipping chains to the Redis stream (ship.h)
  *   adopt.c     shipping the chains of writers that are gone
- *   recover.c   revocations read back from the journal at start
  */
 
 
