@@ -920,7 +920,7 @@ void ngx_http_push_approval_out_json(ngx_http_push_approval_out_t *o,
 void ngx_http_push_approval_out_printf(ngx_http_push_approval_out_t *o,
     const char *fmt, ...);
 
-/* util.c */
+/* escape.c */
 size_t ngx_http_push_approval_utf8(u_char *p, u_char *last, uint32_t *cp);
 size_t ngx_http_push_approval_json_len(ngx_str_t *s);
 u_char *ngx_http_push_approval_json_escape(u_char *dst, ngx_str_t *s);
@@ -928,9 +928,15 @@ size_t ngx_http_push_approval_html_len(ngx_str_t *s);
 u_char *ngx_http_push_approval_html_escape(u_char *dst, ngx_str_t *s);
 ngx_int_t ngx_http_push_approval_clean_text(ngx_str_t *src, size_t max,
     ngx_str_t *dst, ngx_pool_t *pool);
+
+/* parse.c */
 void ngx_http_push_approval_b64url_encode(ngx_str_t *dst, ngx_str_t *src);
 ngx_int_t ngx_http_push_approval_b64url_decode(ngx_str_t *dst, ngx_str_t *src);
 ngx_int_t ngx_http_push_approval_parse_id(ngx_str_t *text, u_char *id);
+ngx_int_t ngx_http_push_approval_form_value(ngx_str_t *body,
+    const char *name, ngx_str_t *value);
+
+/* headers.c */
 ngx_int_t ngx_http_push_approval_accepts_html(ngx_http_request_t *r);
 ngx_int_t ngx_http_push_approval_wants_html(ngx_http_request_t *r);
 ngx_int_t ngx_http_push_approval_accept_html(ngx_str_t *accept);
@@ -938,17 +944,17 @@ ngx_table_elt_t *ngx_http_push_approval_list_find(ngx_list_t *list,
     const char *name, size_t len);
 ngx_table_elt_t *ngx_http_push_approval_find_header(ngx_http_request_t *r,
     const char *name, size_t len);
-ngx_int_t ngx_http_push_approval_form_value(ngx_str_t *body,
+ngx_int_t ngx_http_push_approval_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
+ngx_int_t ngx_http_push_approval_cookie_values(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *values, ngx_uint_t max);
+
+/* text.c */
 ngx_uint_t ngx_http_push_approval_method_bit(ngx_http_request_t *r);
 u_char *ngx_http_push_approval_methods_text(u_char *buf, ngx_uint_t methods);
                                                    /* buf: 128 bytes */
 u_char *ngx_http_push_approval_ttl_text(u_char *buf, time_t ttl);
                                                    /* buf: 64 bytes */
-ngx_int_t ngx_http_push_approval_add_header(ngx_http_request_t *r,
-    const char *name, ngx_str_t *value);
-ngx_int_t ngx_http_push_approval_cookie_values(ngx_http_request_t *r,
-    ngx_str_t *name, ngx_str_t *values, ngx_uint_t max);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_MODULE_H_INCLUDED_ */
