@@ -582,6 +582,26 @@ struct ngx_http_push_approval_ctx_s {
 };
 
 
+/* one value of $push_approval_status and how it is shown (answer.c) */
+typedef struct {
+    ngx_str_t                     reason;
+    ngx_str_t                     title;
+    ngx_str_t                     text;
+    ngx_uint_t                    http_status;
+} ngx_http_push_approval_outcome_t;
+
+
+/* a growing buffer in the request pool, for a page or a JSON body */
+typedef struct {
+    u_char                       *start;
+    u_char                       *pos;
+    u_char                       *end;
+    ngx_pool_t                   *pool;
+    ngx_str_t                     nonce;        /* pages only */
+    ngx_uint_t                    failed;       /* out of memory */
+} ngx_http_push_approval_out_t;
+
+
 /* an event of the module's own, at exit: off the timer tree and the queue */
 
 static ngx_inline void
@@ -908,6 +928,16 @@ ngx_http_push_approval_zone_t *ngx_http_push_approval_find_challenge(
 /* answer.c */
 ngx_int_t ngx_http_push_approval_send_status(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *approval_id, time_t retry_after);
+ngx_int_t ngx_http_push_approval_send_result(ngx_http_request_t *r,
+    ngx_uint_t http_status, ngx_uint_t status, ngx_str_t *id);
+ngx_str_t *ngx_http_push_approval_status_name(ngx_uint_t status);
+ngx_uint_t ngx_http_push_approval_http_status(ngx_uint_t status);
+ngx_http_push_approval_outcome_t *ngx_http_push_approval_outcome(
+    ngx_uint_t status);
+void ngx_http_push_approval_problem(ngx_http_push_approval_out_t *o,
+    ngx_uint_t http_status, ngx_uint_t status, ngx_str_t *approval_id);
+
+/* requester.c */
 ngx_int_t ngx_http_push_approval_send_interstitial(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *wait_url);
@@ -916,10 +946,18 @@ ngx_int_t ngx_http_push_approval_send_two_step(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *wait_path,
     ngx_str_t *pending);
 ngx_int_t ngx_http_push_approval_send_cross_site(ngx_http_request_t *r);
+
+/* approve_page.c */
 ngx_int_t ngx_http_push_approval_send_approve_page(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *action_url);
-ngx_int_t ngx_http_push_approval_send_result(ngx_http_request_t *r,
-    ngx_uint_t http_status, ngx_uint_t status, ngx_str_t *id);
+
+/* output.c */
+#define ngx_http_push_approval_out_lit(o, s)                                 \
+    ngx_http_push_approval_out_raw(o, (u_char *) s, sizeof(s) - 1)
+
+#define ngx_http_push_approval_out_str(o, s)                                 \
+    ngx_http_push_approval_out_raw(o, (s)->data, (s)->len)
+
 ngx_int_t ngx_http_push_approval_send_page(ngx_http_request_t *r,
     ngx_uint_t http_status, ngx_str_t *title, ngx_str_t *html);
 ngx_int_t ngx_http_push_approval_send_json(ngx_http_request_t *r,
@@ -927,10 +965,28 @@ ngx_int_t ngx_http_push_approval_send_json(ngx_http_request_t *r,
 ngx_int_t ngx_http_push_approval_send_buf(ngx_http_request_t *r,
     ngx_uint_t http_status, ngx_str_t *type, ngx_str_t *body,
     ngx_str_t *nonce);
-ngx_str_t *ngx_http_push_approval_status_name(ngx_uint_t status);
-ngx_uint_t ngx_http_push_approval_http_status(ngx_uint_t status);
+ngx_int_t ngx_http_push_approval_page_begin(ngx_http_request_t *r,
+    ngx_http_push_approval_out_t *o, ngx_str_t *title, ngx_str_t *head);
+ngx_int_t ngx_http_push_approval_page_end(ngx_http_request_t *r,
+    ngx_http_push_approval_out_t *o, ngx_uint_t http_status,
+    const char *script);
+ngx_int_t ngx_http_push_approval_send_out(ngx_http_request_t *r,
+    ngx_http_push_approval_out_t *o, ngx_uint_t http_status,
+    const char *type);
+void ngx_http_push_approval_field(ngx_http_push_approval_out_t *o,
+    const char *label, const char *id, ngx_str_t *value);
+void ngx_http_push_approval_out_init(ngx_http_push_approval_out_t *o,
+    ngx_pool_t *pool);
+void ngx_http_push_approval_out_raw(ngx_http_push_approval_out_t *o,
+    u_char *data, size_t len);
+void ngx_http_push_approval_out_html(ngx_http_push_approval_out_t *o,
+    ngx_str_t *s);
+void ngx_http_push_approval_out_json(ngx_http_push_approval_out_t *o,
+    ngx_str_t *s);
+void ngx_http_push_approval_out_printf(ngx_http_push_approval_out_t *o,
+    const char *fmt, ...);
 
-/* util.c */
+/* escape.c */
 size_t ngx_http_push_approval_utf8(u_char *p, u_char *last, uint32_t *cp);
 size_t ngx_http_push_approval_json_len(ngx_str_t *s);
 u_char *ngx_http_push_approval_json_escape(u_char *dst, ngx_str_t *s);
@@ -938,9 +994,15 @@ size_t ngx_http_push_approval_html_len(ngx_str_t *s);
 u_char *ngx_http_push_approval_html_escape(u_char *dst, ngx_str_t *s);
 ngx_int_t ngx_http_push_approval_clean_text(ngx_str_t *src, size_t max,
     ngx_str_t *dst, ngx_pool_t *pool);
+
+/* parse.c */
 void ngx_http_push_approval_b64url_encode(ngx_str_t *dst, ngx_str_t *src);
 ngx_int_t ngx_http_push_approval_b64url_decode(ngx_str_t *dst, ngx_str_t *src);
 ngx_int_t ngx_http_push_approval_parse_id(ngx_str_t *text, u_char *id);
+ngx_int_t ngx_http_push_approval_form_value(ngx_str_t *body,
+    const char *name, ngx_str_t *value);
+
+/* headers.c */
 ngx_int_t ngx_http_push_approval_accepts_html(ngx_http_request_t *r);
 ngx_int_t ngx_http_push_approval_wants_html(ngx_http_request_t *r);
 ngx_int_t ngx_http_push_approval_accept_html(ngx_str_t *accept);
@@ -948,17 +1010,17 @@ ngx_table_elt_t *ngx_http_push_approval_list_find(ngx_list_t *list,
     const char *name, size_t len);
 ngx_table_elt_t *ngx_http_push_approval_find_header(ngx_http_request_t *r,
     const char *name, size_t len);
-ngx_int_t ngx_http_push_approval_form_value(ngx_str_t *body,
+ngx_int_t ngx_http_push_approval_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
+ngx_int_t ngx_http_push_approval_cookie_values(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *values, ngx_uint_t max);
+
+/* text.c */
 ngx_uint_t ngx_http_push_approval_method_bit(ngx_http_request_t *r);
 u_char *ngx_http_push_approval_methods_text(u_char *buf, ngx_uint_t methods);
                                                    /* buf: 128 bytes */
 u_char *ngx_http_push_approval_ttl_text(u_char *buf, time_t ttl);
                                                    /* buf: 64 bytes */
-ngx_int_t ngx_http_push_approval_add_header(ngx_http_request_t *r,
-    const char *name, ngx_str_t *value);
-ngx_int_t ngx_http_push_approval_cookie_values(ngx_http_request_t *r,
-    ngx_str_t *name, ngx_str_t *values, ngx_uint_t max);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_MODULE_H_INCLUDED_ */

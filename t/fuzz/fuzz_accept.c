@@ -1,6 +1,6 @@
 
 /*
- * An Accept header value: ngx_http_push_approval_accept_html() (util.c),
+ * An Accept header value: ngx_http_push_approval_accept_html() (headers.c),
  * which decides whether a client gets the approval page or JSON/problem
  * answers (§1.8).  Its budget is the first 1024 bytes, up to the last
  * whole element.  (Sec-Fetch-Dest and the other Sec-Fetch headers are not

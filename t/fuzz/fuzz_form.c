@@ -5,7 +5,7 @@
  * "code", each into a 16-byte buffer (an exact heap buffer here).
  *
  * Checked against a reference written from the function's comment
- * (util.c): at most NGX_HTTP_PUSH_APPROVAL_FORM_MAX bytes; fields split on
+ * (parse.c): at most NGX_HTTP_PUSH_APPROVAL_FORM_MAX bytes; fields split on
  * '&', name and value on the first '='; "+" is a space and %XX a byte;
  * NGX_ERROR for a malformed %-escape anywhere, a name given twice or a
  * value longer than the buffer; NGX_DECLINED when absent; else NGX_OK and
