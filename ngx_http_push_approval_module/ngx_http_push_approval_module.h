@@ -23,8 +23,14 @@
  *   wait.c      the wait endpoint
  *   approve.c   the approve endpoint
  *   console.c   the console endpoint and the metrics location
- *   answer.c    pages and problem+json answers
- *   util.c      escaping, base64url, header parsing
+ *   answer.c    outcomes: the status and result answers, problem+json
+ *   output.c    the answer buffer, the page frame, sending, headers
+ *   requester.c the interstitial, the two-step 401, the cross-site page
+ *   approve_page.c  the approve page
+ *   escape.c    UTF-8, JSON and HTML escaping, one-line plain text
+ *   parse.c     base64url, approval ids, form bodies
+ *   headers.c   Accept, Sec-Fetch-Dest, finding and adding headers, cookies
+ *   text.c      a methods mask and a duration in words, a method's bit
  *   event.c     audit events: fields to JSON, the access event
  *   journal.c   the journal: per-worker hash chains in NDJSON files
  *   audit.c     the audit key: load, generate, sign checkpoints
