@@ -322,7 +322,9 @@ errlog_check() {
 }
 
 # Redis: a private redis-server on CPU 1 (the load generator's), no
-# persistence unless REDIS_SAVE=1 (then SHUTDOWN SAVE keeps the stream)
+# persistence unless REDIS_SAVE=1 (then SHUTDOWN SAVE keeps the stream).
+# REDIS_IDLE=1 runs it under SCHED_IDLE: it gets CPU 1 only when the load
+# generator does not want it, as if Redis were on a machine of its own.
 REDIS_PORT=
 REDIS_PID=
 redis_port() {
@@ -335,7 +337,9 @@ redis_port() {
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 redis_start() {
     mkdir -p "$DIR/redis"
-    taskset -c 1 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$DIR/redis" \
+    local idle=()
+    [ "${REDIS_IDLE:-0}" != 1 ] || idle=(chrt --idle 0)
+    taskset -c 1 "${idle[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$DIR/redis" \
         --save '' --appendonly no --daemonize no --logfile "$DIR/redis/redis.log" &
     REDIS_PID=$!
     BENCH_PIDS="${BENCH_PIDS:-} $REDIS_PID"
