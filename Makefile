@@ -277,7 +277,7 @@ demo: deps all
 # alone. Every script runs even when one before it missed a target; the
 # exit status is 1 if any did.
 BENCH_ARGS ?=
-BENCH_MORE ?= run-redis held resume ship steady steady-z
+BENCH_MORE ?= run-redis held resume ship ship-idle steady steady-z
 .PHONY: bench
 bench: deps all $(BUILD)/bench/pa-client
 	@rc=0; \
@@ -286,6 +286,7 @@ bench: deps all $(BUILD)/bench/pa-client
 	  case $$s in \
 	    run-redis) cmd="$(ROOT)/bench/run redis" ;; \
 	    steady-z) cmd="$(ROOT)/bench/steady -z" ;; \
+	    ship-idle) cmd="$(ROOT)/bench/ship -i latency" ;; \
 	    *) cmd=$(ROOT)/bench/$$s ;; \
 	  esac; \
 	  echo "== $$cmd"; $$cmd || rc=1; \
