@@ -27,6 +27,7 @@ deb_of() {
         cc) echo build-essential ;;
         taskset) echo util-linux ;;
         ss) echo iproute2 ;;
+        redis-cli|redis-benchmark) echo redis-tools ;;
         *) echo "$1" ;;
     esac
 }
