@@ -579,6 +579,7 @@ struct ngx_http_push_approval_ctx_s {
     /* the notify subrequest, and the pool it allocates from (notify.c) */
     ngx_http_request_t           *notify_sr;
     ngx_pool_t                   *notify_pool;
+    ngx_uint_t                    notify_count; /* r->main->count before */
     ngx_int_t                     notify_status;
     unsigned                      notify_done:1;
     unsigned                      body_read:1;

@@ -30,6 +30,9 @@ typedef enum {
 
 static ngx_int_t ngx_http_push_approval_notify_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
+static ngx_uint_t ngx_http_push_approval_notify_over(
+    ngx_http_push_approval_ctx_t *ctx);
+static ngx_uint_t ngx_http_push_approval_pool_has(ngx_pool_t *pool, void *p);
 static ngx_int_t ngx_http_push_approval_notify_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_push_approval_status_variable(ngx_http_request_t *r,
@@ -188,7 +191,9 @@ ngx_http_push_approval_notify(ngx_http_request_t *r,
     ngx_int_t                    rc;
     ngx_pool_t                  *pool, *main;
     ngx_http_request_t          *sr;
+    ngx_http_request_body_t     *rb;
     ngx_http_core_main_conf_t   *cmcf;
+    ngx_http_variable_value_t   *vv;
     ngx_http_post_subrequest_t  *ps;
 
     pool = ngx_create_pool(NGX_HTTP_PUSH_APPROVAL_NOTIFY_POOL,
@@ -201,13 +206,25 @@ ngx_http_push_approval_notify(ngx_http_request_t *r,
 
     ctx->notify_pool = pool;
 
+    /* all that can fail before the subrequest is posted */
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+    size = cmcf->variables.nelts * sizeof(ngx_http_variable_value_t);
+
     ps = ngx_palloc(pool, sizeof(ngx_http_post_subrequest_t));
-    if (ps == NULL) {
+    vv = ngx_pnalloc(pool, size);
+    rb = ngx_pcalloc(pool, sizeof(ngx_http_request_body_t));
+
+    if (ps == NULL || vv == NULL || rb == NULL) {
         return NGX_ERROR;
     }
 
     ps->handler = ngx_http_push_approval_notify_done;
     ps->data = ctx;
+
+    ngx_memcpy(vv, r->variables, size);
+
+    ctx->notify_count = r->main->count;
 
     main = r->pool;
     r->pool = pool;
@@ -222,23 +239,10 @@ ngx_http_push_approval_notify(ngx_http_request_t *r,
 
     ctx->notify_sr = sr;
 
-    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
-    size = cmcf->variables.nelts * sizeof(ngx_http_variable_value_t);
-
-    sr->variables = ngx_pnalloc(pool, size);
-    if (sr->variables == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(sr->variables, r->variables, size);
-
     /* never forward the client's body, and discard the provider's answer */
 
-    sr->request_body = ngx_pcalloc(pool, sizeof(ngx_http_request_body_t));
-    if (sr->request_body == NULL) {
-        return NGX_ERROR;
-    }
-
+    sr->variables = vv;
+    sr->request_body = rb;
     sr->header_only = 1;
 
     return NGX_OK;
@@ -247,47 +251,100 @@ ngx_http_push_approval_notify(ngx_http_request_t *r,
 
 /*
  * Called when the held request goes on after the push, and (force) when its
- * pool goes.  A subrequest finalized while another one was active is
- * finalized once more later: only a logged one is over.  The main request
- * must not list it any more either.
+ * pool goes.  Early, the pool goes only when nothing can reach into it any
+ * more: the subrequest is over (a subrequest finalized while another one
+ * was active is finalized once more later: only a logged one is over), the
+ * main request lists it nowhere, holds no more references than before it
+ * (a background subrequest of the subrequest would live in the pool) and
+ * keeps no module context in it (1.26's SSI filter sets one on the main
+ * request from a subrequest's header).  Otherwise the request's cleanup
+ * frees it.
  */
 
 void
 ngx_http_push_approval_notify_release(ngx_http_push_approval_ctx_t *ctx,
     ngx_uint_t force)
 {
-    ngx_http_request_t            *sr;
-    ngx_http_posted_request_t     *pr;
-    ngx_http_postponed_request_t  *pp;
-
-    if (ctx->notify_pool == NULL) {
+    if (ctx->notify_pool == NULL
+        || (!force && !ngx_http_push_approval_notify_over(ctx)))
+    {
         return;
     }
 
-    sr = ctx->notify_sr;
-
-    if (!force) {
-        if (sr == NULL || !sr->done || !sr->logged) {
-            return;
-        }
-
-        for (pp = ctx->request->postponed; pp; pp = pp->next) {
-            if (pp->request == sr) {
-                return;
-            }
-        }
-
-        for (pr = ctx->request->main->posted_requests; pr; pr = pr->next) {
-            if (pr->request == sr) {
-                return;
-            }
-        }
-    }
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
+                   "push_approval: notify pool freed%s",
+                   force ? " with the request" : "");
 
     ngx_destroy_pool(ctx->notify_pool);
 
     ctx->notify_pool = NULL;
     ctx->notify_sr = NULL;
+}
+
+
+static ngx_uint_t
+ngx_http_push_approval_notify_over(ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_uint_t                     i;
+    ngx_http_request_t            *r, *sr;
+    ngx_http_posted_request_t     *pr;
+    ngx_http_postponed_request_t  *pp;
+
+    r = ctx->request;
+    sr = ctx->notify_sr;
+
+    if (sr == NULL || !sr->done || !sr->logged
+        || r->main->count > ctx->notify_count || r->main->blocked)
+    {
+        return 0;
+    }
+
+    for (pp = r->postponed; pp; pp = pp->next) {
+        if (pp->request == sr) {
+            return 0;
+        }
+    }
+
+    for (pr = r->main->posted_requests; pr; pr = pr->next) {
+        if (pr->request == sr) {
+            return 0;
+        }
+    }
+
+    for (i = 0; i < ngx_http_max_module; i++) {
+        if (r->main->ctx[i]
+            && ngx_http_push_approval_pool_has(ctx->notify_pool,
+                                               r->main->ctx[i]))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* does the pool hold the allocation at p (its blocks, or a large one)? */
+
+static ngx_uint_t
+ngx_http_push_approval_pool_has(ngx_pool_t *pool, void *p)
+{
+    ngx_pool_t        *b;
+    ngx_pool_large_t  *l;
+
+    for (b = pool; b; b = b->d.next) {
+        if ((u_char *) p >= (u_char *) b && (u_char *) p < b->d.end) {
+            return 1;
+        }
+    }
+
+    for (l = pool->large; l; l = l->next) {
+        if (l->alloc == p) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
