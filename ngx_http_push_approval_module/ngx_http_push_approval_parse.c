@@ -11,9 +11,29 @@
 #include "ngx_http_push_approval_module.h"
 
 
-static ngx_uint_t ngx_http_push_approval_b64url_value(u_char c);
 static ssize_t ngx_http_push_approval_form_decode(u_char *dst, u_char *src,
     size_t len, size_t cap);
+
+
+/* base64url values; 64: not in the alphabet */
+static const u_char  ngx_http_push_approval_b64url_map[256] = {
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 64, 64, 64, 64, 64, 64,
+    64,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 63,
+    64, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64
+};
 
 
 /*
@@ -29,45 +49,19 @@ ngx_http_push_approval_b64url_encode(ngx_str_t *dst, ngx_str_t *src)
 }
 
 
-static ngx_uint_t
-ngx_http_push_approval_b64url_value(u_char c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-
-    if (c == '-') {
-        return 62;
-    }
-
-    if (c == '_') {
-        return 63;
-    }
-
-    return 64;
-}
-
-
 /*
  * Strict: only the 64 URL-safe characters, no padding, no length that
  * leaves a single character, and the unused low bits of the last
  * character must be zero, so that every byte string has exactly one
- * accepted encoding.
+ * accepted encoding.  One pass: a cookie is decoded on every request.
  */
 
 ngx_int_t
 ngx_http_push_approval_b64url_decode(ngx_str_t *dst, ngx_str_t *src)
 {
-    size_t      i, rest;
-    ngx_uint_t  v;
+    u_char      *d, *s, *last;
+    size_t       rest;
+    ngx_uint_t   a, b, c, e;
 
     rest = src->len % 4;
 
@@ -75,21 +69,51 @@ ngx_http_push_approval_b64url_decode(ngx_str_t *dst, ngx_str_t *src)
         return NGX_ERROR;
     }
 
-    v = 0;
+    s = src->data;
+    last = s + src->len - rest;
+    d = dst->data;
 
-    for (i = 0; i < src->len; i++) {
-        v = ngx_http_push_approval_b64url_value(src->data[i]);
+    /* 64 marks a byte outside the alphabet: any OR of values is then > 63 */
 
-        if (v > 63) {
+    while (s < last) {
+        a = ngx_http_push_approval_b64url_map[s[0]];
+        b = ngx_http_push_approval_b64url_map[s[1]];
+        c = ngx_http_push_approval_b64url_map[s[2]];
+        e = ngx_http_push_approval_b64url_map[s[3]];
+
+        if ((a | b | c | e) > 63) {
             return NGX_ERROR;
+        }
+
+        *d++ = (u_char) (a << 2 | b >> 4);
+        *d++ = (u_char) (b << 4 | c >> 2);
+        *d++ = (u_char) (c << 6 | e);
+
+        s += 4;
+    }
+
+    if (rest) {
+        a = ngx_http_push_approval_b64url_map[s[0]];
+        b = ngx_http_push_approval_b64url_map[s[1]];
+        c = (rest == 3) ? ngx_http_push_approval_b64url_map[s[2]] : 0;
+
+        if ((a | b | c) > 63
+            || (rest == 2 && (b & 0x0f))
+            || (rest == 3 && (c & 0x03)))
+        {
+            return NGX_ERROR;
+        }
+
+        *d++ = (u_char) (a << 2 | b >> 4);
+
+        if (rest == 3) {
+            *d++ = (u_char) (b << 4 | c >> 2);
         }
     }
 
-    if ((rest == 2 && (v & 0x0f)) || (rest == 3 && (v & 0x03))) {
-        return NGX_ERROR;
-    }
+    dst->len = d - dst->data;
 
-    return ngx_decode_base64url(dst, src);
+    return NGX_OK;
 }
 
 

@@ -7,7 +7,8 @@
  * Checked: the decoder writes at most ngx_base64_decoded_length() bytes
  * (the documented buffer size, here an exact heap buffer), and what it
  * accepts it accepts in one encoding only (encoding the result gives the
- * input back); an id is accepted exactly when its text is 22 characters
+ * input back); the encoding of any bytes (the input taken as bytes) is
+ * accepted and gives them back; an id is accepted exactly when its text is 22 characters
  * that decode to 16 bytes, and it encodes back to the same text.
  */
 
@@ -26,9 +27,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    u_char      *buf, *enc, *id;
+    u_char      *buf, *buf2, *enc, *id;
     ngx_int_t    rc, rc_id;
-    ngx_str_t    text, dec, re;
+    ngx_str_t    text, dec, dec2, re;
 
     text.data = (u_char *) data;
     text.len = size;
@@ -52,6 +53,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         PA_CHECK(rc == NGX_ERROR);
     }
+
+    /* any bytes survive encoding and decoding */
+
+    enc = pa_fuzz_dup("", ngx_base64_encoded_length(size));
+    re.data = enc;
+    text.data = (u_char *) data;
+    text.len = size;
+    ngx_http_push_approval_b64url_encode(&re, &text);
+
+    buf2 = pa_fuzz_dup("", ngx_base64_decoded_length(re.len));
+    dec2.data = buf2;
+    PA_CHECK(ngx_http_push_approval_b64url_decode(&dec2, &re) == NGX_OK);
+    PA_CHECK(dec2.len == size && ngx_memcmp(buf2, data, size) == 0);
+    free(buf2);
+    free(enc);
 
     /* the id parser */
 
