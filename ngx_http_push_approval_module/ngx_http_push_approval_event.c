@@ -18,8 +18,6 @@ static u_char *ngx_http_push_approval_event_str(u_char *p, u_char *last,
     const char *name, size_t n, ngx_str_t *s);
 static u_char *ngx_http_push_approval_event_nums(u_char *p, u_char *last,
     ngx_http_push_approval_event_t *e);
-static u_char *ngx_http_push_approval_event_uint(u_char *p, uint64_t n,
-    size_t width);
 static ngx_uint_t ngx_http_push_approval_plain(u_char *p, size_t len,
     ngx_uint_t json);
 static void ngx_http_push_approval_event_text(ngx_str_t *src, size_t max,
@@ -161,9 +159,9 @@ ngx_http_push_approval_event_nums(u_char *p, u_char *last,
 }
 
 
-/* decimal, zero-padded to width digits */
+/* decimal, zero-padded to width digits (journal.c writes its numbers too) */
 
-static u_char *
+u_char *
 ngx_http_push_approval_event_uint(u_char *p, uint64_t n, size_t width)
 {
     u_char  *d, digits[NGX_INT64_LEN];

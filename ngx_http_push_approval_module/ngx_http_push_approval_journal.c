@@ -25,6 +25,9 @@
 #define NGX_HTTP_PUSH_APPROVAL_CHECKPOINT    1000    /* lines */
 #define NGX_HTTP_PUSH_APPROVAL_HEADS_MAX     (16 * 1024)
 
+#define ngx_http_push_approval_journal_lit(p, s)                              \
+    ngx_cpymem(p, s, sizeof(s) - 1)
+
 
 typedef struct {
     ngx_fd_t                      fd;
@@ -360,11 +363,22 @@ ngx_http_push_approval_journal_line(const char *event, ngx_str_t *fields,
 
     line = j->buf + j->len;
 
-    p = ngx_sprintf(line, "{\"v\":1,\"ts\":%M,\"event\":\"%s\","
-                    "\"eid\":\"%V/%uL\",\"writer\":\"%V\",\"seq\":%uL,"
-                    "\"node\":\"",
-                    (ngx_msec_t) tp->sec * 1000 + tp->msec, event, &j->writer,
-                    j->seq, &j->writer, j->seq);
+    /* by hand, not ngx_sprintf(): this runs for every request served */
+
+    p = ngx_http_push_approval_journal_lit(line, "{\"v\":1,\"ts\":");
+    p = ngx_http_push_approval_event_uint(p, (uint64_t) tp->sec * 1000
+                                             + tp->msec, 1);
+    p = ngx_http_push_approval_journal_lit(p, ",\"event\":\"");
+    p = ngx_cpymem(p, event, ngx_strlen(event));
+    p = ngx_http_push_approval_journal_lit(p, "\",\"eid\":\"");
+    p = ngx_cpymem(p, j->writer.data, j->writer.len);
+    *p++ = '/';
+    p = ngx_http_push_approval_event_uint(p, j->seq, 1);
+    p = ngx_http_push_approval_journal_lit(p, "\",\"writer\":\"");
+    p = ngx_cpymem(p, j->writer.data, j->writer.len);
+    p = ngx_http_push_approval_journal_lit(p, "\",\"seq\":");
+    p = ngx_http_push_approval_event_uint(p, j->seq, 1);
+    p = ngx_http_push_approval_journal_lit(p, ",\"node\":\"");
     p = ngx_cpymem(p, j->node.data, j->node.len);
     p = ngx_cpymem(p, "\",\"prev\":\"", sizeof("\",\"prev\":\"") - 1);
     p = ngx_cpymem(p, j->prev, sizeof(j->prev));

@@ -876,6 +876,8 @@ void ngx_http_push_approval_journal_hold(ngx_uint_t on);
 ngx_uint_t ngx_http_push_approval_journal_count(void);
 
 /* event.c */
+u_char *ngx_http_push_approval_event_uint(u_char *p, uint64_t n,
+    size_t width);
 void ngx_http_push_approval_event(const char *name,
     ngx_http_push_approval_event_t *e);
 void ngx_http_push_approval_event_challenge(ngx_http_push_approval_event_t *e,
