@@ -27,12 +27,11 @@
 
 
 static ngx_uint_t ngx_http_push_approval_verify(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *value,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *server,
+    ngx_str_t *value,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_http_push_approval_key_t *ngx_http_push_approval_find_key(
     ngx_http_push_approval_keyring_t *ring, u_char *kid, size_t len);
-static void ngx_http_push_approval_keyed_client_hashes(ngx_http_request_t *r,
-    ngx_http_push_approval_mac_key_t *mk, u_char *ip, u_char *agent);
 
 
 /* the server name the approval is for: the server{}'s, else the Host */
@@ -84,31 +83,10 @@ ngx_http_push_approval_cookie_name(ngx_http_request_t *r,
 }
 
 
+/* the keyed hashes of the client's address and User-Agent */
+
 void
-ngx_http_push_approval_client_hashes(ngx_http_request_t *r, u_char *key,
-    u_char *ip, u_char *agent)
-{
-    ngx_str_t  ua;
-
-    ngx_http_push_approval_hash_field(key, "ip", &r->connection->addr_text,
-                                      ip);
-
-    if (r->headers_in.user_agent) {
-        ua = r->headers_in.user_agent->value;
-
-    } else {
-        ngx_str_null(&ua);
-    }
-
-    ngx_http_push_approval_hash_field(key, "agent", &ua, agent);
-}
-
-
-/* the same with a derived key's keyed state, for verify() */
-
-
-static void
-ngx_http_push_approval_keyed_client_hashes(ngx_http_request_t *r,
+ngx_http_push_approval_client_hashes(ngx_http_request_t *r,
     ngx_http_push_approval_mac_key_t *mk, u_char *ip, u_char *agent)
 {
     ngx_str_t  ua;
@@ -155,7 +133,8 @@ ngx_http_push_approval_check_cookie(ngx_http_request_t *r,
     reason = NGX_HTTP_PUSH_APPROVAL_RS_NONE;
 
     for (i = 0; i < n; i++) {
-        reason = ngx_http_push_approval_verify(r, plcf, &values[i], ctx);
+        reason = ngx_http_push_approval_verify(r, plcf, &server, &values[i],
+                                               ctx);
 
         if (reason == NGX_HTTP_PUSH_APPROVAL_RS_NONE) {
             ctx->reason = NGX_HTTP_PUSH_APPROVAL_RS_NONE;
@@ -176,14 +155,15 @@ ngx_http_push_approval_check_cookie(ngx_http_request_t *r,
 
 static ngx_uint_t
 ngx_http_push_approval_verify(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *value,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *server,
+    ngx_str_t *value,
     ngx_http_push_approval_ctx_t *ctx)
 {
     u_char                               raw[NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX];
     u_char                               mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
     u_char                               h[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     u_char                               h2[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
-    ngx_str_t                            dec, part, server, user;
+    ngx_str_t                            dec, part, user;
     ngx_uint_t                           revoked;
     ngx_http_core_srv_conf_t            *cscf;
     ngx_http_push_approval_key_t        *key;
@@ -220,10 +200,9 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
         return NGX_HTTP_PUSH_APPROVAL_RS_EXPIRED;
     }
 
-    ngx_http_push_approval_server_name(r, &server);
     cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
-    ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "server", &server,
-                                           server.data
+    ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "server", server,
+                                           server->data
                                            == cscf->server_name.data, h);
     if (!ngx_http_push_approval_mac_equal(h, ck.server, sizeof(h))) {
         return NGX_HTTP_PUSH_APPROVAL_RS_SERVER;
@@ -254,7 +233,7 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
     if (ck.bind & (NGX_HTTP_PUSH_APPROVAL_BIND_IP
                    | NGX_HTTP_PUSH_APPROVAL_BIND_AGENT))
     {
-        ngx_http_push_approval_keyed_client_hashes(r, &key->user_mac, h, h2);
+        ngx_http_push_approval_client_hashes(r, &key->user_mac, h, h2);
 
         if ((ck.bind & NGX_HTTP_PUSH_APPROVAL_BIND_IP)
             && !ngx_http_push_approval_mac_equal(h, ck.ip, sizeof(h)))

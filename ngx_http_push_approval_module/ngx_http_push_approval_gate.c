@@ -359,8 +359,9 @@ ngx_http_push_approval_fill(ngx_http_request_t *r,
     ch->expires = ch->created + plcf->wait;
     ch->state = NGX_HTTP_PUSH_APPROVAL_NOTIFYING;
 
-    ngx_http_push_approval_hash_field(key->user, "user", user, ch->user_hash);
-    ngx_http_push_approval_client_hashes(r, key->user, ch->ip_hash,
+    (void) ngx_http_push_approval_keyed_hash_field(&key->user_mac, "user",
+                                                   user, ch->user_hash);
+    ngx_http_push_approval_client_hashes(r, &key->user_mac, ch->ip_hash,
                                          ch->agent_hash);
 
     ch->answer = ngx_http_push_approval_choose(r, plcf);
@@ -391,7 +392,8 @@ ngx_http_push_approval_fill(ngx_http_request_t *r,
         {
             u_char  mac[NGX_HTTP_PUSH_APPROVAL_MAC_BYTES];
 
-            ngx_http_push_approval_hmac(key->user, parts, 7, mac);
+            (void) ngx_http_push_approval_keyed_hmac(&key->user_mac, parts, 7,
+                                                     mac);
             ngx_memcpy(ch->join_key, mac, NGX_HTTP_PUSH_APPROVAL_HASH_BYTES);
         }
     }

@@ -535,31 +535,14 @@ failed:
 }
 
 
-/* the same with a raw 32-byte key, keyed for this call (a zone's salt) */
-
-void
-ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts, ngx_uint_t nparts,
-    u_char *out)
-{
-    ngx_http_push_approval_mac_key_t  mk;
-
-    if (ngx_http_push_approval_mac_init(&mk, key) == NGX_OK) {
-        (void) ngx_http_push_approval_keyed_hmac(&mk, parts, nparts, out);
-
-    } else {
-        (void) RAND_bytes(out, 32);
-    }
-
-    ngx_explicit_memzero(&mk, sizeof(ngx_http_push_approval_mac_key_t));
-}
-
-
 ngx_int_t
 ngx_http_push_approval_mac_equal(u_char *a, u_char *b, size_t len)
 {
     return CRYPTO_memcmp(a, b, len) == 0;
 }
 
+
+/* with a raw 32-byte key, keyed for this call (a zone's salt) */
 
 void
 ngx_http_push_approval_hash_field(u_char *key, const char *label,

@@ -680,8 +680,6 @@ ngx_int_t ngx_http_push_approval_parse_key(u_char *p, u_char *last,
     ngx_http_push_approval_key_t *key, const char **err);
 ngx_int_t ngx_http_push_approval_random(u_char *buf, size_t len);
 ngx_int_t ngx_http_push_approval_random_code(u_char *buf, ngx_uint_t digits);
-void ngx_http_push_approval_hmac(u_char *key, ngx_str_t *parts,
-    ngx_uint_t nparts, u_char *out);
 ngx_int_t ngx_http_push_approval_keyed_hmac(
     ngx_http_push_approval_mac_key_t *mk, ngx_str_t *parts, ngx_uint_t nparts,
     u_char *out);
@@ -725,8 +723,8 @@ ngx_uint_t ngx_http_push_approval_cookie_flags(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf);
 void ngx_http_push_approval_server_name(ngx_http_request_t *r,
     ngx_str_t *name);
-void ngx_http_push_approval_client_hashes(ngx_http_request_t *r, u_char *key,
-    u_char *ip, u_char *agent);
+void ngx_http_push_approval_client_hashes(ngx_http_request_t *r,
+    ngx_http_push_approval_mac_key_t *mk, u_char *ip, u_char *agent);
 
 /* zone.c */
 #define ngx_http_push_approval_key(id)                                        \

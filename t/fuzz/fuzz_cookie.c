@@ -96,7 +96,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (key) {
         part.data = ck.start;
         part.len = ck.signed_end - ck.start;
-        ngx_http_push_approval_hmac(key->cookie, &part, 1, mac);
+        (void) ngx_http_push_approval_keyed_hmac(&key->cookie_mac, &part, 1,
+                                                 mac);
 
         if (ngx_http_push_approval_mac_equal(mac, ck.mac, sizeof(mac))) {
             /* a valid signature (a seed from a real nginx): one bit off fails */
