@@ -380,7 +380,7 @@ ngx_http_push_approval_journal_line(const char *event, ngx_str_t *fields,
     p = ngx_http_push_approval_event_uint(p, j->seq, 1);
     p = ngx_http_push_approval_journal_lit(p, ",\"node\":\"");
     p = ngx_cpymem(p, j->node.data, j->node.len);
-    p = ngx_cpymem(p, "\",\"prev\":\"", sizeof("\",\"prev\":\"") - 1);
+    p = ngx_http_push_approval_journal_lit(p, "\",\"prev\":\"");
     p = ngx_cpymem(p, j->prev, sizeof(j->prev));
     *p++ = '"';
 
