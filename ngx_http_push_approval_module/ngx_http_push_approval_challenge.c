@@ -402,7 +402,7 @@ ngx_http_push_approval_zone_state(ngx_http_push_approval_zone_t *zone,
 
 ngx_int_t
 ngx_http_push_approval_zone_redeem(ngx_http_push_approval_zone_t *zone,
-    u_char *id)
+    u_char *id, ngx_uint_t redeem)
 {
     ngx_int_t                       rc;
     ngx_http_push_approval_node_t  *node;
@@ -413,10 +413,12 @@ ngx_http_push_approval_zone_redeem(ngx_http_push_approval_zone_t *zone,
 
     node = ngx_http_push_approval_find(zone->sh, id);
 
+    /* redeem 0 gives back a redemption whose cookie could not be set */
+
     if (node && node->state == NGX_HTTP_PUSH_APPROVAL_APPROVED
-        && !node->redeemed)
+        && node->redeemed != redeem)
     {
-        node->redeemed = 1;
+        node->redeemed = redeem ? 1 : 0;
         rc = NGX_OK;
     }
 
