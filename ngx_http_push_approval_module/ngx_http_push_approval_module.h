@@ -66,6 +66,7 @@
 #define NGX_HTTP_PUSH_APPROVAL_MAX_KEYS      8
 #define NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX    256    /* bytes of a value */
 #define NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS   128
+#define NGX_HTTP_PUSH_APPROVAL_WAKE_NAME     16     /* random bytes, wake.c */
 #define NGX_HTTP_PUSH_APPROVAL_MAX_CODE_TRIES 3
 #define NGX_HTTP_PUSH_APPROVAL_FORM_MAX      1024
 #define NGX_HTTP_PUSH_APPROVAL_PROMPTS_MAX   64     /* prompt_limit's N */
@@ -297,6 +298,13 @@ typedef struct {
 } ngx_http_push_approval_grant_t;
 
 
+/* a worker's entry in the zone's registry: where its wake socket is */
+typedef struct {
+    ngx_pid_t                     pid;
+    u_char                        name[NGX_HTTP_PUSH_APPROVAL_WAKE_NAME];
+} ngx_http_push_approval_worker_t;
+
+
 typedef struct {
     ngx_rbtree_t                  challenges;
     ngx_rbtree_node_t             challenges_sentinel;
@@ -316,7 +324,8 @@ typedef struct {
     ngx_atomic_uint_t             created;
     ngx_atomic_t                  journal_events;   /* of all writers */
     time_t                        distrust;     /* grantless cookies: revoked */
-    ngx_pid_t                     workers[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
+    ngx_http_push_approval_worker_t
+                                  workers[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
 
     /* metrics */
     ngx_atomic_uint_t             challenges_total[8];   /* by state */
@@ -801,10 +810,11 @@ void ngx_http_push_approval_zone_distrust(ngx_http_push_approval_zone_t *zone,
     time_t until);
 
 /* workers.c */
-void ngx_http_push_approval_zone_register(ngx_http_push_approval_zone_t *zone,
-    ngx_pid_t pid, ngx_uint_t on);
+ngx_int_t ngx_http_push_approval_zone_register(
+    ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_worker_t *w,
+    ngx_uint_t on);
 ngx_uint_t ngx_http_push_approval_zone_workers(
-    ngx_http_push_approval_zone_t *zone, ngx_pid_t *pids);
+    ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_worker_t *w);
 
 /* limit.c */
 void ngx_http_push_approval_user_insert(ngx_rbtree_node_t *temp,
