@@ -255,6 +255,20 @@ ngx_http_push_approval_check_servers(ngx_conf_t *cf)
                           pscf->file, pscf->line);
             return NGX_ERROR;
         }
+
+        /* approvals are bound to a name of the configuration, never Host */
+
+        if (pscf->server_id.len == 0) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"push_approval\" in %s:%ui: the server{} in "
+                          "%s:%ui has no name to bind approvals to (its "
+                          "first \"server_name\" is empty, \"_\", a regex "
+                          "or not a plain host name), set "
+                          "\"push_approval_server_id NAME\"",
+                          pscf->file, pscf->line, cscfp[s]->file_name,
+                          cscfp[s]->line);
+            return NGX_ERROR;
+        }
     }
 
     return NGX_OK;
@@ -360,6 +374,7 @@ ngx_http_push_approval_create_srv_conf(ngx_conf_t *cf)
      *
      *     pscf->endpoint_url = { 0, NULL };
      *     pscf->wait_prefix = { 0, NULL };
+     *     pscf->server_id = { 0, NULL };
      *     pscf->protected = 0;
      */
 
@@ -375,6 +390,10 @@ ngx_http_push_approval_merge_srv_conf(ngx_conf_t *cf, void *parent,
     ngx_http_push_approval_srv_conf_t *conf = child;
 
     ngx_conf_merge_str_value(conf->endpoint_url, prev->endpoint_url, "");
+
+    if (ngx_http_push_approval_server_identity(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

@@ -395,6 +395,7 @@ typedef struct {
     u_char        *user;
     u_char        *server;
     u_char        *scope;
+    u_char        *approver;
     u_char        *ip;
     u_char        *agent;
     u_char        *mac;
@@ -542,6 +543,11 @@ typedef struct {
 typedef struct {
     ngx_str_t                     wait_prefix;  /* of this server{} */
     ngx_str_t                     endpoint_url;
+    /* what approvals are bound to (never the Host): empty when none */
+    ngx_str_t                     server_id;
+    /* its keyed hash under each key of the keyring */
+    u_char                        server_hash[NGX_HTTP_PUSH_APPROVAL_MAX_KEYS]
+                                      [NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     ngx_flag_t                    protected;
     u_char                       *file;
     ngx_uint_t                    line;
@@ -739,6 +745,15 @@ ngx_uint_t ngx_http_push_approval_cookie_flags(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf);
 void ngx_http_push_approval_server_name(ngx_http_request_t *r,
     ngx_str_t *name);
+ngx_int_t ngx_http_push_approval_approver(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *user,
+    ngx_str_t *approver);
+ngx_int_t ngx_http_push_approval_server_identity(ngx_conf_t *cf,
+    ngx_http_push_approval_srv_conf_t *pscf);
+ngx_int_t ngx_http_push_approval_valid_server_id(ngx_str_t *id);
+/* the push_approval_server_id directive (gate_conf.c) */
+char *ngx_http_push_approval_server_id(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 void ngx_http_push_approval_client_hashes(ngx_http_request_t *r,
     ngx_http_push_approval_mac_key_t *mk, u_char *ip, u_char *agent);
 
