@@ -29,6 +29,12 @@ static ngx_int_t ngx_http_push_approval_refuse(ngx_http_request_t *r,
 static void ngx_http_push_approval_resume(ngx_event_t *ev);
 static ngx_int_t ngx_http_push_approval_subrequest(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf);
+static ngx_uint_t ngx_http_push_approval_covers(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *passed,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t method);
+static ngx_uint_t ngx_http_push_approval_same_people(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *a,
+    ngx_http_push_approval_loc_conf_t *b);
 static ngx_int_t ngx_http_push_approval_pass(ngx_http_push_approval_ctx_t *ctx,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t status);
 
@@ -46,6 +52,19 @@ ngx_http_push_approval_gate_handler(ngx_http_request_t *r)
     }
 
     ctx = ngx_http_push_approval_get_ctx(r);
+
+    /*
+     * A passed request stays passed across its internal redirects, also
+     * into another scope; but one redirected into a place of another zone,
+     * or whose approver is another person, is gated there afresh.
+     */
+
+    if (ctx != NULL && ctx->gate == NGX_HTTP_PUSH_APPROVAL_GATE_PASSED
+        && plcf->zone != NULL
+        && !ngx_http_push_approval_covers(r, ctx->pass_conf, plcf, 0))
+    {
+        ctx = NULL;
+    }
 
     if (ctx == NULL) {
         if (plcf->zone == NULL
@@ -93,8 +112,8 @@ ngx_http_push_approval_gate_handler(ngx_http_request_t *r)
 
 /*
  * A subrequest (SSI, addition, auth_request, mirror) into a protected
- * place is served only under an approval its main request passed with:
- * same zone, same scope, a method the approval unlocks.  nginx's own
+ * place is served only under an approval its main request passed with
+ * and that covers the place.  nginx's own
  * access modules skip subrequests; this gate does not, or any page that
  * includes a protected file would read it with no identity and no push.
  */
@@ -126,11 +145,8 @@ ngx_http_push_approval_subrequest(ngx_http_request_t *r,
         }
 
         if (mctx->gate == NGX_HTTP_PUSH_APPROVAL_GATE_PASSED
-            && mctx->zone == plcf->zone
-            && (r->method & mctx->pass_methods)
-            && mctx->pass_scope.len == plcf->scope.len
-            && ngx_strncmp(mctx->pass_scope.data, plcf->scope.data,
-                           plcf->scope.len) == 0)
+            && ngx_http_push_approval_covers(r->main, mctx->pass_conf, plcf,
+                                             r->method))
         {
             return NGX_DECLINED;
         }
@@ -156,7 +172,66 @@ ngx_http_push_approval_subrequest(ngx_http_request_t *r,
 }
 
 
-/* the request goes on: what its approval covers is kept for subrequests */
+/*
+ * Whether an approval that passed in one protected place covers another:
+ * the same zone, user and approver and, for a subrequest (method not 0),
+ * the same scope and a method the approval unlocks.  The people are
+ * evaluated for the main request only when the two places name them with
+ * different directives (after a redirect or in a subrequest, never on the
+ * cookie path).
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_covers(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *passed,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t method)
+{
+    if (passed == NULL || passed->zone != plcf->zone) {
+        return 0;
+    }
+
+    if (method
+        && (!(method & passed->methods)
+            || passed->scope.len != plcf->scope.len
+            || ngx_strncmp(passed->scope.data, plcf->scope.data,
+                           plcf->scope.len) != 0))
+    {
+        return 0;
+    }
+
+    if (passed->user == plcf->user && passed->approver == plcf->approver) {
+        return 1;
+    }
+
+    return ngx_http_push_approval_same_people(r, passed, plcf);
+}
+
+
+static ngx_uint_t
+ngx_http_push_approval_same_people(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *a, ngx_http_push_approval_loc_conf_t *b)
+{
+    ngx_str_t  user_a, user_b, approver_a, approver_b;
+
+    if (ngx_http_complex_value(r, a->user, &user_a) != NGX_OK
+        || ngx_http_complex_value(r, b->user, &user_b) != NGX_OK
+        || ngx_http_push_approval_approver(r, a, &user_a, &approver_a)
+           != NGX_OK
+        || ngx_http_push_approval_approver(r, b, &user_b, &approver_b)
+           != NGX_OK)
+    {
+        return 0;
+    }
+
+    return user_a.len == user_b.len
+           && ngx_strncmp(user_a.data, user_b.data, user_a.len) == 0
+           && approver_a.len == approver_b.len
+           && ngx_strncmp(approver_a.data, approver_b.data, approver_a.len)
+              == 0;
+}
+
+
+/* the request goes on: where it passed is kept for its subrequests */
 
 static ngx_int_t
 ngx_http_push_approval_pass(ngx_http_push_approval_ctx_t *ctx,
@@ -164,8 +239,7 @@ ngx_http_push_approval_pass(ngx_http_push_approval_ctx_t *ctx,
 {
     ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_PASSED;
     ctx->status = status;
-    ctx->pass_scope = plcf->scope;
-    ctx->pass_methods = plcf->methods;
+    ctx->pass_conf = plcf;
 
     return NGX_DECLINED;
 }
@@ -229,14 +303,29 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
     /* read the body before pausing, as the mirror module does */
 
     ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_BODY;
+    ctx->reading = 1;
 
     rc = ngx_http_read_client_request_body(r,
                                          ngx_http_push_approval_body_handler);
+
+    ctx->reading = 0;
+
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
         return rc;
     }
 
     ngx_http_finalize_request(r, NGX_DONE);
+
+    /*
+     * A body that was already in (or kept across a redirect) is read at
+     * once: go on only now that the reading's reference is dropped, so
+     * that the push sees the request count it will see at its end.
+     */
+
+    if (ctx->body_read) {
+        return ngx_http_push_approval_challenge(r, ctx, plcf);
+    }
+
     return NGX_DONE;
 }
 
@@ -251,6 +340,11 @@ ngx_http_push_approval_body_handler(ngx_http_request_t *r)
 
     r->preserve_body = 1;
     r->write_event_handler = ngx_http_core_run_phases;
+
+    if (ctx->reading) {
+        return;
+    }
+
     ngx_http_core_run_phases(r);
 }
 
@@ -367,17 +461,8 @@ ngx_http_push_approval_fill(ngx_http_request_t *r,
     pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
     key = &pmcf->keyring->keys[0];
 
-    if (plcf->approver) {
-        if (ngx_http_complex_value(r, plcf->approver, &approver) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-    } else {
-        approver = *user;
-    }
-
-    if (approver.len == 0) {
-        approver = *user;
+    if (ngx_http_push_approval_approver(r, plcf, user, &approver) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     self = (approver.len == user->len
@@ -646,7 +731,7 @@ ngx_http_push_approval_wait(ngx_http_request_t *r,
 
     if (ngx_http_push_approval_zone_lookup(ctx->zone, ch->id, ch, r->pool)
         != NGX_OK
-        || ngx_http_push_approval_set_cookie(r, ch) != NGX_OK)
+        || ngx_http_push_approval_set_cookie(r, ctx->zone, ch) != NGX_OK)
     {
         return ngx_http_push_approval_answer(r, ctx,
                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);

@@ -513,6 +513,7 @@ typedef struct {
     ngx_http_complex_value_t     *approver;
     ngx_http_complex_value_t     *unlocks;
     ngx_str_t                     scope;
+    ngx_str_t                     zone_scope;   /* zone name, NUL, scope */
     ngx_uint_t                    methods;
     time_t                        ttl;
     time_t                        wait;
@@ -584,9 +585,8 @@ struct ngx_http_push_approval_ctx_s {
     ngx_str_t                     user;         /* who asked, cleaned */
     void                         *data;         /* endpoint state */
 
-    /* what a passed request's approval covers, for its subrequests */
-    ngx_str_t                     pass_scope;
-    ngx_uint_t                    pass_methods;
+    /* where a passed request passed, for its subrequests */
+    ngx_http_push_approval_loc_conf_t *pass_conf;
 
     /* waiting */
     ngx_rbtree_node_t             waiter;       /* key: first id bytes */
@@ -603,6 +603,7 @@ struct ngx_http_push_approval_ctx_s {
     ngx_int_t                     notify_status;
     unsigned                      notify_done:1;
     unsigned                      body_read:1;
+    unsigned                      reading:1;    /* body read in progress */
     unsigned                      waiting:1;    /* in the waiter index */
     unsigned                      creator:1;
     unsigned                      shutdown:1;   /* worker_shutdown_timeout */
@@ -735,7 +736,10 @@ ngx_int_t ngx_http_push_approval_verify_path(
 ngx_int_t ngx_http_push_approval_check_cookie(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_http_push_approval_ctx_t *ctx);
 ngx_int_t ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
+    ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch);
+u_char *ngx_http_push_approval_zone_scope(ngx_pool_t *pool, ngx_str_t *zone,
+    ngx_str_t *scope, ngx_str_t *out);
 ngx_int_t ngx_http_push_approval_cookie_name(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *server,
     ngx_str_t *name);

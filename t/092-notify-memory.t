@@ -7,6 +7,9 @@
 # A module that keeps a context of the client's request in the pool (SSI
 # in 1.26 and Debian's 1.22.1, from the push's answer) keeps the pool until
 # the request ends: the page that goes through SSI afterwards is intact.
+# A push answered from a stale cache while a background update runs keeps
+# the pool until the request ends, also for a request with a small body
+# (read at once, before the push).
 # Seen through the debug log: "push_approval: notify pool freed".
 
 use strict;
@@ -26,7 +29,8 @@ plan skip_all => 'nginx without --with-debug' unless $v =~ /--with-debug/;
 $t->write_file("html/$_/index.html", "$_\n") for qw(hold self page);
 $t->write_file('html/ssi/index.html', "ssi <!--# echo var=\"arg_u\" -->\n");
 
-$t->start(PA::Std::conf(http => $PA::Std::LOOSE, locations => <<'EOF'),
+$t->start(PA::Std::conf(http => "$PA::Std::LOOSE proxy_cache_path %%DIR%%/cache "
+        . 'keys_zone=cz:1m;', locations => <<'EOF'),
         location /hold/ { %%STD%% push_approval_approver ops; }
         location /self/ { %%STD%% }
         location /page/ { %%STD%% push_approval_mode page; }
@@ -38,6 +42,22 @@ $t->start(PA::Std::conf(http => $PA::Std::LOOSE, locations => <<'EOF'),
             proxy_method POST;
             proxy_pass_request_headers off;
             proxy_set_body $push_approval_json;
+        }
+        location = /_pa/notify_bg {
+            internal;
+            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
+            proxy_method POST;
+            proxy_pass_request_headers off;
+            proxy_set_body $push_approval_json;
+            proxy_cache cz;
+            proxy_cache_key fixed;
+            proxy_cache_valid 200 1s;
+            proxy_cache_use_stale updating;
+            proxy_cache_background_update on;
+        }
+        location /bg/ {
+            push_approval zone=pa; push_approval_user $arg_u;
+            push_approval_approver ops; push_approval_notify /_pa/notify_bg;
         }
         location /ssi/ {
             push_approval zone=pa; push_approval_user $arg_u;
@@ -161,6 +181,32 @@ for my $case (['approved', 200, 200, qr/^ssi eve\n/], ['failed', 500, 503, qr/pu
     diag("ssi $name: freed $how->[0]") if @$how;
 }
 $t->receiver_set(status => 200, body => '{}', headers => []);
+
+# a push answered from a stale cache entry, with a background update still
+# running in the push's pool; the request has a small body, read at once:
+# the pool must stay until the update is done
+{
+    my $h = $t->http_start(path => '/bg/?u=fay', headers => [$JS], timeout => 15);
+    my $push = push_for('fay');
+    ok($push, 'background update: the first push fills the cache');
+    decide($push, 'deny') if $push;
+    is($t->http_wait($h, 10)->{status}, 403, 'background update: first denied');
+    sleep 2.2;    # the cache entry goes stale (proxy_cache_valid 1s, whole seconds)
+
+    $t->receiver_set(delay => 3);
+    my $off = length $t->errlog;
+    $h = $t->http_start(method => 'POST', path => '/bg/?u=gus',
+        headers => [$JS, 'Content-Type: text/plain'], body => 'abc',
+        timeout => 15);
+    $push = push_for('gus');
+    ok($push, 'background update: the update reaches the provider');
+    ok(!@{ freed($off) }, 'background update: not freed while it runs');
+    decide($push, 'deny') if $push;
+    is($t->http_wait($h, 10)->{status}, 403, 'background update: denied');
+    ok(wait_freed($off, 1), 'background update: the pool is freed');
+    is_deeply(freed($off), ['late'], 'background update: with the request, once');
+    $t->receiver_set(delay => 0);
+}
 
 $t->done;
 done_testing;
