@@ -310,7 +310,9 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
         return NGX_HTTP_PUSH_APPROVAL_RS_SIGNATURE;
     }
 
-    if (ck.expires <= ngx_time()) {
+    /* nor may it outlive this place's own ttl (1 s for the workers' clocks) */
+
+    if (ck.expires <= ngx_time() || ck.expires > ngx_time() + plcf->ttl + 1) {
         return NGX_HTTP_PUSH_APPROVAL_RS_EXPIRED;
     }
 
@@ -326,8 +328,10 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
         return NGX_HTTP_PUSH_APPROVAL_RS_SERVER;
     }
 
+    /* the scope within its zone: another zone never sees its revocations */
+
     ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "scope",
-                                           &plcf->scope, 1, h);
+                                           &plcf->zone_scope, 1, h);
     if (!ngx_http_push_approval_mac_equal(h, ck.scope, sizeof(h))) {
         return NGX_HTTP_PUSH_APPROVAL_RS_SCOPE;
     }
@@ -538,12 +542,13 @@ ngx_http_push_approval_find_key(ngx_http_push_approval_keyring_t *ring,
 
 ngx_int_t
 ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
-    ngx_http_push_approval_challenge_t *ch)
+    ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_challenge_t *ch)
 {
     u_char                              *p;
     u_char                               raw[NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX];
     time_t                               expires, max_age;
-    ngx_str_t                            part, value, header, server, path;
+    ngx_str_t                            part, value, header, server, path,
+                                         scope;
     ngx_uint_t                           i;
     ngx_http_push_approval_key_t        *key;
     ngx_http_push_approval_main_conf_t  *pmcf;
@@ -580,8 +585,15 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
     ngx_http_push_approval_keyed_hash_field(&key->user_mac, "server", &server,
                                             p);
     p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
-    ngx_http_push_approval_keyed_hash_field(&key->user_mac, "scope",
-                                            &ch->scope, p);
+    if (ngx_http_push_approval_zone_scope(r->pool, &zone->name, &ch->scope,
+                                          &scope)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_push_approval_keyed_hash_field(&key->user_mac, "scope", &scope,
+                                            p);
     p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
     ngx_http_push_approval_keyed_hash_field(&key->user_mac, "approver",
                                             &ch->approver, p);
@@ -691,4 +703,26 @@ ngx_http_push_approval_cookie_flags(ngx_http_request_t *r,
 #endif
 
     return flags;
+}
+
+
+/* what a cookie's scope hash covers: the zone's name, a NUL, the scope */
+
+u_char *
+ngx_http_push_approval_zone_scope(ngx_pool_t *pool, ngx_str_t *zone,
+    ngx_str_t *scope, ngx_str_t *out)
+{
+    u_char  *p;
+
+    out->len = zone->len + 1 + scope->len;
+    out->data = ngx_pnalloc(pool, out->len);
+    if (out->data == NULL) {
+        return NULL;
+    }
+
+    p = ngx_cpymem(out->data, zone->data, zone->len);
+    *p++ = '\0';
+    ngx_memcpy(p, scope->data, scope->len);
+
+    return out->data;
 }

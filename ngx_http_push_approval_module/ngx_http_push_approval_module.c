@@ -542,6 +542,13 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
     conf->zone = conf->shm_zone->data;
 
+    if (ngx_http_push_approval_zone_scope(cf->pool, &conf->shm_zone->shm.name,
+                                          &conf->scope, &conf->zone_scope)
+        == NULL)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     /* user records live as long as the longest period that reads them */
 
     if (conf->zone) {

@@ -233,7 +233,7 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
                                                   &ch->id_text, 0);
     }
 
-    if (ngx_http_push_approval_set_cookie(r, ch) != NGX_OK
+    if (ngx_http_push_approval_set_cookie(r, ctx->zone, ch) != NGX_OK
         || ngx_http_push_approval_add_header(r, "Set-Cookie", &clear)
            != NGX_OK)
     {
