@@ -69,7 +69,8 @@ typedef struct {
 
 static void ngx_http_push_approval_journal_flush_handler(ngx_event_t *ev);
 static void ngx_http_push_approval_journal_check(ngx_event_t *ev);
-static ngx_int_t ngx_http_push_approval_journal_open(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_push_approval_journal_open(ngx_cycle_t *cycle,
+    ngx_uint_t level);
 static void ngx_http_push_approval_journal_sync_dir(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_push_approval_journal_write(ngx_err_t *err);
 static void ngx_http_push_approval_journal_cut(size_t torn, ngx_err_t *err);
@@ -182,7 +183,7 @@ ngx_http_push_approval_journal_init(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    if (ngx_http_push_approval_journal_open(cycle) != NGX_OK) {
+    if (ngx_http_push_approval_journal_open(cycle, NGX_LOG_CRIT) != NGX_OK) {
         ngx_http_push_approval_journal = NULL;
         return NGX_ERROR;
     }
@@ -193,8 +194,10 @@ ngx_http_push_approval_journal_init(ngx_cycle_t *cycle)
 }
 
 
+/* after a rotation a failure is retried each second: an [error] every 10 s */
+
 static ngx_int_t
-ngx_http_push_approval_journal_open(ngx_cycle_t *cycle)
+ngx_http_push_approval_journal_open(ngx_cycle_t *cycle, ngx_uint_t level)
 {
     ngx_fd_t                           fd;
     ngx_http_push_approval_journal_t  *j;
@@ -204,8 +207,14 @@ ngx_http_push_approval_journal_open(ngx_cycle_t *cycle)
     fd = ngx_open_file(j->path.data, NGX_FILE_APPEND,
                        NGX_FILE_CREATE_OR_OPEN, 0640);
     if (fd == NGX_INVALID_FILE) {
-        ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
-                      ngx_open_file_n " \"%s\" failed", j->path.data);
+        if (level == NGX_LOG_CRIT
+            || ngx_time() - j->logged >= NGX_HTTP_PUSH_APPROVAL_JOURNAL_LOG)
+        {
+            ngx_log_error(level, cycle->log, ngx_errno,
+                          ngx_open_file_n " \"%s\" failed", j->path.data);
+            j->logged = ngx_time();
+        }
+
         return NGX_ERROR;
     }
 
@@ -543,7 +552,7 @@ ngx_http_push_approval_journal_flush(void)
         ngx_http_push_approval_journal_failed(err, "write()");
     }
 
-    if (rc == NGX_OK) {
+    if (j->len == 0) {
         ngx_http_push_approval_writers_wrote(j->seq, j->prev, before, 0);
 
     } else {
@@ -752,7 +761,8 @@ ngx_http_push_approval_journal_check(ngx_event_t *ev)
         (void) ngx_http_push_approval_journal_flush();
 
         if (!j->midline) {
-            (void) ngx_http_push_approval_journal_open(ev->data);
+            (void) ngx_http_push_approval_journal_open(ev->data,
+                                                       NGX_LOG_ERR);
         }
     }
 
