@@ -36,7 +36,7 @@
  *   audit.c     the audit key: load, generate, sign checkpoints
  *   writers.c   the node's journal writers and their heads (shared)
  *   line.c      a journal line read back into its fields
- *   recover.c   revocations read back from the journal at start
+ *   recover.c   the journal directory's lock; revocations read back at start
  *   redis.c     the hiredis client on nginx's event loop
  *   ship.c      shipping chains to the Redis stream (ship.h)
  *   adopt.c     shipping the chains of writers that are gone
