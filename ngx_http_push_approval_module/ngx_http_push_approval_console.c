@@ -305,7 +305,7 @@ ngx_http_push_approval_console_revoke(ngx_http_request_t *r,
     u_char                               id[NGX_HTTP_PUSH_APPROVAL_ID_BYTES];
     u_char                              *p;
     ngx_str_t                            json;
-    ngx_uint_t                           i, found;
+    ngx_uint_t                           i, found, mark;
     ngx_http_push_approval_ctx_t        *ctx;
     ngx_http_push_approval_event_t       e;
     ngx_http_push_approval_zone_t      **zones;
@@ -343,18 +343,35 @@ ngx_http_push_approval_console_revoke(ngx_http_request_t *r,
                    NGX_HTTP_PUSH_APPROVAL_ST_NOT_FOUND, NULL, 0);
     }
 
-    ctx = ngx_http_push_approval_create_ctx(r, 1);
-    if (ctx) {
-        ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_REVOKED;
-    }
-
     ngx_memzero(&e, sizeof(ngx_http_push_approval_event_t));
     ngx_http_push_approval_event_request(&e, r);
     e.id = *id_text;
     ngx_http_push_approval_clean_text(identity,
                                       NGX_HTTP_PUSH_APPROVAL_USER_MAX,
                                       &e.approver, r->pool);
+
+    /*
+     * Revocations are read back from the journal at start: one that is
+     * not written yet is not confirmed.  It stays revoked in the zone
+     * meanwhile, and its event queued until the journal can be written.
+     */
+
+    mark = ngx_http_push_approval_journal_mark();
     ngx_http_push_approval_event("revoked", &e);
+
+    if (ngx_http_push_approval_journal_confirm(mark) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "push_approval: the revocation of %V is not in the "
+                      "journal yet, answered 503", id_text);
+
+        return ngx_http_push_approval_send_status(r,
+                   NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE, NULL, 0);
+    }
+
+    ctx = ngx_http_push_approval_create_ctx(r, 1);
+    if (ctx) {
+        ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_REVOKED;
+    }
 
     json.data = ngx_pnalloc(r->pool, sizeof("{\"id\":\"\",\"status\":"
                                             "\"revoked\"}")
@@ -426,11 +443,11 @@ ngx_int_t
 ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
 {
     u_char                              *p, *last;
-    off_t                                backlog;
+    off_t                                backlog, unwritten;
     size_t                               bytes;
     ngx_int_t                            rc;
     ngx_str_t                            body, type;
-    ngx_uint_t                           i, j, pending, shipped;
+    ngx_uint_t                           i, j, pending, shipped, errors, lost;
     ngx_http_push_approval_zone_t      **zones;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
@@ -513,6 +530,7 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
     }
 
     ngx_http_push_approval_writers_stats(&backlog, &shipped);
+    ngx_http_push_approval_writers_errors(&unwritten, &errors, &lost);
 
     /* the backlog and the state of Redis as this worker sees them */
 
@@ -522,11 +540,17 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
              "push_approval_events_total{sink=\"redis\"} %ui\n"
              "# TYPE push_approval_journal_backlog_bytes gauge\n"
              "push_approval_journal_backlog_bytes %O\n"
+             "# TYPE push_approval_journal_pending_bytes gauge\n"
+             "push_approval_journal_pending_bytes %O\n"
+             "# TYPE push_approval_journal_errors_total counter\n"
+             "push_approval_journal_errors_total %ui\n"
+             "# TYPE push_approval_journal_lost_events_total counter\n"
+             "push_approval_journal_lost_events_total %ui\n"
              "# TYPE push_approval_redis_up gauge\n"
              "push_approval_redis_up %ui\n",
              pmcf->zones.nelts
              ? (ngx_atomic_uint_t) zones[0]->sh->journal_events : 0,
-             shipped, pmcf->redis ? backlog : 0,
+             shipped, pmcf->redis ? backlog : 0, unwritten, errors, lost,
              ngx_http_push_approval_redis_is_up());
 
     body.len = p - body.data;

@@ -7,6 +7,11 @@
  * cycle in which they happened (a posted event), fsync'ed first with
  * sync=fsync.  A file renamed away (log rotation, then USR1) is noticed
  * within a second and the chain goes on in a new file.
+ *
+ * A write that fails (disk full, EFBIG, EIO, a short write) loses nothing
+ * and never glues two lines: what did not reach the file stays in the
+ * buffer, a partly written line is cut off the file again (ftruncate) and
+ * written whole later, and a timer retries while anything is pending.
  */
 
 
@@ -19,8 +24,13 @@
  * A batch is written past FLUSH; the rest is room for events that come
  * while the zone's mutex is held, when nothing may be written.
  */
-#define NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF   (256 * 1024)
+#define NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF   (1024 * 1024)
 #define NGX_HTTP_PUSH_APPROVAL_JOURNAL_FLUSH (128 * 1024)
+
+/* kept for the events that are confirmed only once written (revocations) */
+#define NGX_HTTP_PUSH_APPROVAL_JOURNAL_RESERVE (64 * 1024)
+#define NGX_HTTP_PUSH_APPROVAL_JOURNAL_RETRY 1000
+#define NGX_HTTP_PUSH_APPROVAL_JOURNAL_LOG   10    /* s between [error]s */
 #define NGX_HTTP_PUSH_APPROVAL_CHECK_FILE    1000
 #define NGX_HTTP_PUSH_APPROVAL_CHECKPOINT    1000    /* lines */
 #define NGX_HTTP_PUSH_APPROVAL_HEADS_MAX     (16 * 1024)
@@ -41,6 +51,13 @@ typedef struct {
     ngx_uint_t                    fsync;
     ngx_event_t                   flush;        /* posted */
     ngx_event_t                   check;        /* rotation timer */
+    ngx_event_t                   retry;        /* while writes fail */
+    ngx_uint_t                    failing;
+    ngx_uint_t                    midline;      /* the file ends torn */
+    ngx_uint_t                    failed;       /* writes, not yet logged */
+    ngx_uint_t                    lost;         /* events, ever */
+    ngx_uint_t                    lost_logged;
+    time_t                        logged;
     ngx_uint_t                    events;
     ngx_uint_t                    since;        /* the last checkpoint */
     ngx_uint_t                    hold;         /* no write(2) now */
@@ -52,9 +69,14 @@ typedef struct {
 
 static void ngx_http_push_approval_journal_flush_handler(ngx_event_t *ev);
 static void ngx_http_push_approval_journal_check(ngx_event_t *ev);
-static ngx_int_t ngx_http_push_approval_journal_open(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_push_approval_journal_open(ngx_cycle_t *cycle,
+    ngx_uint_t level);
 static void ngx_http_push_approval_journal_sync_dir(ngx_cycle_t *cycle);
-static void ngx_http_push_approval_journal_write(u_char *p, size_t len);
+static ngx_int_t ngx_http_push_approval_journal_write(ngx_err_t *err);
+static void ngx_http_push_approval_journal_cut(size_t torn, ngx_err_t *err);
+static void ngx_http_push_approval_journal_failed(ngx_err_t err,
+    const char *what);
+static void ngx_http_push_approval_journal_retry(ngx_event_t *ev);
 static void ngx_http_push_approval_journal_line(const char *event,
     ngx_str_t *fields, ngx_uint_t sign);
 static void ngx_http_push_approval_journal_checkpoint(void);
@@ -135,6 +157,14 @@ ngx_http_push_approval_journal_init(ngx_cycle_t *cycle)
     j->check.data = cycle;
     j->check.cancelable = 1;
 
+    j->retry.handler = ngx_http_push_approval_journal_retry;
+    j->retry.log = cycle->log;
+    j->retry.data = j;
+    j->retry.cancelable = 1;
+
+    /* a file over RLIMIT_FSIZE is a failed write, not a dead worker */
+    (void) signal(SIGXFSZ, SIG_IGN);
+
     if (pmcf->zones.nelts) {
         j->counter = &((ngx_http_push_approval_zone_t **)
                        pmcf->zones.elts)[0]->sh->journal_events;
@@ -153,7 +183,7 @@ ngx_http_push_approval_journal_init(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    if (ngx_http_push_approval_journal_open(cycle) != NGX_OK) {
+    if (ngx_http_push_approval_journal_open(cycle, NGX_LOG_CRIT) != NGX_OK) {
         ngx_http_push_approval_journal = NULL;
         return NGX_ERROR;
     }
@@ -164,8 +194,10 @@ ngx_http_push_approval_journal_init(ngx_cycle_t *cycle)
 }
 
 
+/* after a rotation a failure is retried each second: an [error] every 10 s */
+
 static ngx_int_t
-ngx_http_push_approval_journal_open(ngx_cycle_t *cycle)
+ngx_http_push_approval_journal_open(ngx_cycle_t *cycle, ngx_uint_t level)
 {
     ngx_fd_t                           fd;
     ngx_http_push_approval_journal_t  *j;
@@ -175,8 +207,14 @@ ngx_http_push_approval_journal_open(ngx_cycle_t *cycle)
     fd = ngx_open_file(j->path.data, NGX_FILE_APPEND,
                        NGX_FILE_CREATE_OR_OPEN, 0640);
     if (fd == NGX_INVALID_FILE) {
-        ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
-                      ngx_open_file_n " \"%s\" failed", j->path.data);
+        if (level == NGX_LOG_CRIT
+            || ngx_time() - j->logged >= NGX_HTTP_PUSH_APPROVAL_JOURNAL_LOG)
+        {
+            ngx_log_error(level, cycle->log, ngx_errno,
+                          ngx_open_file_n " \"%s\" failed", j->path.data);
+            j->logged = ngx_time();
+        }
+
         return NGX_ERROR;
     }
 
@@ -238,11 +276,22 @@ ngx_http_push_approval_journal_exit(ngx_cycle_t *cycle)
     }
 
     ngx_http_push_approval_ship_exit();
-    ngx_http_push_approval_journal_flush();
+
+    if (ngx_http_push_approval_journal_flush() != NGX_OK && j->len) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "push_approval: the worker exits with %uz bytes of "
+                      "audit events not written to the journal \"%s\"",
+                      j->len, j->path.data);
+    }
+
     ngx_http_push_approval_writers_leave();
 
     if (j->check.timer_set) {
         ngx_del_timer(&j->check);
+    }
+
+    if (j->retry.timer_set) {
+        ngx_del_timer(&j->retry);
     }
 
     if (j->fd != NGX_INVALID_FILE) {
@@ -279,7 +328,9 @@ ngx_http_push_approval_journal_event(const char *event, ngx_str_t *fields)
         return;
     }
 
-    ngx_http_push_approval_journal_line(event, fields, 0);
+    ngx_http_push_approval_journal_line(event, fields,
+                                        ngx_strcmp(event, "revoked") == 0
+                                        ? 2 : 0);
 
     if (++j->since >= NGX_HTTP_PUSH_APPROVAL_CHECKPOINT
         || ngx_strncmp(event, "writer_", sizeof("writer_") - 1) == 0)
@@ -327,6 +378,8 @@ ngx_http_push_approval_journal_checkpoint(void)
 }
 
 
+/* sign: 1 signs the line; 2 lets it into the buffer's reserve */
+
 static void
 ngx_http_push_approval_journal_line(const char *event, ngx_str_t *fields,
     ngx_uint_t sign)
@@ -336,9 +389,18 @@ ngx_http_push_approval_journal_line(const char *event, ngx_str_t *fields,
     size_t                             len;
     SHA256_CTX                         sha;
     ngx_time_t                        *tp;
+    size_t                             room;
     ngx_http_push_approval_journal_t  *j;
 
     j = ngx_http_push_approval_journal;
+
+    room = NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF;
+
+    if (sign != 2) {
+        room -= NGX_HTTP_PUSH_APPROVAL_JOURNAL_RESERVE;
+    }
+
+    sign = (sign == 1);
 
     len = sizeof("{\"v\":1,\"ts\":,\"event\":\"\",\"eid\":\"/\","
                  "\"writer\":\"\",\"seq\":,\"node\":\"\",\"prev\":\"\",}\n")
@@ -347,14 +409,24 @@ ngx_http_push_approval_journal_line(const char *event, ngx_str_t *fields,
           + sizeof(j->prev) + fields->len
           + (sign ? sizeof(",\"sig\":\"\"") + 86 : 0);
 
-    if (!j->hold && j->len + len > NGX_HTTP_PUSH_APPROVAL_JOURNAL_FLUSH) {
-        ngx_http_push_approval_journal_flush();
+    if (!j->hold && !j->failing
+        && j->len + len > NGX_HTTP_PUSH_APPROVAL_JOURNAL_FLUSH)
+    {
+        (void) ngx_http_push_approval_journal_flush();
     }
 
-    if (j->len + len > NGX_HTTP_PUSH_APPROVAL_JOURNAL_BUF) {
-        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                      "push_approval: no room for a %s event of %uz bytes "
-                      "in the journal buffer, the event is lost", event, len);
+    if (j->len + len > room) {
+        /* counted, and logged with the failing writes that caused it */
+        j->lost++;
+        ngx_http_push_approval_writers_failed(0, 1);
+
+        if (!j->failing) {
+            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                          "push_approval: no room for a %s event of %uz "
+                          "bytes in the journal buffer, the event is lost",
+                          event, len);
+        }
+
         return;
     }
 
@@ -431,64 +503,237 @@ ngx_http_push_approval_journal_line(const char *event, ngx_str_t *fields,
 static void
 ngx_http_push_approval_journal_flush_handler(ngx_event_t *ev)
 {
-    ngx_http_push_approval_journal_flush();
-}
-
-
-void
-ngx_http_push_approval_journal_flush(void)
-{
     ngx_http_push_approval_journal_t  *j;
 
     j = ngx_http_push_approval_journal;
 
-    if (j == NULL || j->len == 0) {
-        return;
+    /* while the disk fails, the retry timer writes, not every cycle */
+
+    if (j && !j->failing) {
+        (void) ngx_http_push_approval_journal_flush();
     }
+}
 
-    ngx_http_push_approval_journal_write(j->buf, j->len);
-    ngx_http_push_approval_writers_wrote(j->seq, j->prev, j->len);
-    ngx_http_push_approval_ship_wrote();
-    j->len = 0;
 
-    if (j->fsync && fdatasync(j->fd) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, ngx_errno,
-                      "fdatasync() of \"%s\" failed", j->path.data);
+/* NGX_OK: all that was buffered is in the file (and on disk with fsync) */
+
+ngx_int_t
+ngx_http_push_approval_journal_flush(void)
+{
+    off_t                              before;
+    ngx_int_t                          rc;
+    ngx_err_t                          err;
+    ngx_http_push_approval_journal_t  *j;
+
+    j = ngx_http_push_approval_journal;
+
+    if (j == NULL) {
+        return NGX_OK;
     }
 
     if (j->flush.posted) {
         ngx_delete_posted_event(&j->flush);
     }
+
+    if (j->len == 0) {
+        j->failing = 0;
+        return NGX_OK;
+    }
+
+    before = j->len;
+    rc = ngx_http_push_approval_journal_write(&err);
+
+    if (rc == NGX_OK && j->fsync && fdatasync(j->fd) == -1) {
+        err = ngx_errno;
+        rc = NGX_ERROR;
+        ngx_http_push_approval_journal_failed(err, "fdatasync()");
+
+    } else if (rc != NGX_OK) {
+        ngx_http_push_approval_journal_failed(err, "write()");
+    }
+
+    if (j->len == 0) {
+        ngx_http_push_approval_writers_wrote(j->seq, j->prev, before, 0);
+
+    } else {
+        ngx_http_push_approval_writers_wrote(0, NULL, before - j->len,
+                                             j->len);
+    }
+
+    if ((size_t) before != j->len) {
+        ngx_http_push_approval_ship_wrote();
+    }
+
+    if (rc == NGX_OK && j->failing) {
+        j->failing = 0;
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "push_approval: the journal \"%s\" is written again, "
+                      "nothing pending", j->path.data);
+    }
+
+    return rc;
 }
 
 
-/* the one blocking write the module allows itself: small, local, batched */
+/*
+ * The one blocking write the module allows itself: small, local, batched.
+ * What was not written stays at the start of the buffer; the file ends
+ * with a whole line unless cutting a torn one off failed (midline).
+ */
 
-static void
-ngx_http_push_approval_journal_write(u_char *p, size_t len)
+static ngx_int_t
+ngx_http_push_approval_journal_write(ngx_err_t *err)
 {
+    size_t                             done, whole;
     ssize_t                            n;
     ngx_http_push_approval_journal_t  *j;
 
     j = ngx_http_push_approval_journal;
+    done = 0;
+    *err = 0;
 
-    while (len) {
-        n = write(j->fd, p, len);
+    while (done < j->len) {
+        n = write(j->fd, j->buf + done, j->len - done);
 
-        if (n == -1) {
-            if (ngx_errno == NGX_EINTR) {
-                continue;
-            }
-
-            ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, ngx_errno,
-                          "write() to the journal \"%s\" failed, %uz bytes "
-                          "of audit events lost", j->path.data, len);
-            return;
+        if (n == -1 && ngx_errno == NGX_EINTR) {
+            continue;
         }
 
-        p += n;
-        len -= n;
+        if (n <= 0) {
+            *err = (n == -1) ? ngx_errno : 0;
+            break;
+        }
+
+        done += n;
     }
+
+    if (done == j->len) {
+        j->len = 0;
+        j->midline = 0;
+        return NGX_OK;
+    }
+
+    if (j->midline) {
+        if (ngx_strlchr(j->buf, j->buf + done, '\n') == NULL) {
+            goto keep;
+        }
+
+        j->midline = 0;     /* the torn line is finished */
+    }
+
+    for (whole = done; whole && j->buf[whole - 1] != '\n'; whole--) {
+        /* void */
+    }
+
+    if (whole != done) {
+        ngx_http_push_approval_journal_cut(done - whole, err);
+        done = j->midline ? done : whole;
+    }
+
+keep:
+
+    ngx_memmove(j->buf, j->buf + done, j->len - done);
+    j->len -= done;
+
+    return NGX_ERROR;
+}
+
+
+/* the torn end of the file off again, or else the line finished later */
+
+static void
+ngx_http_push_approval_journal_cut(size_t torn, ngx_err_t *err)
+{
+    ngx_file_info_t                    fi;
+    ngx_http_push_approval_journal_t  *j;
+
+    j = ngx_http_push_approval_journal;
+
+    if (ngx_fd_info(j->fd, &fi) != NGX_FILE_ERROR
+        && ngx_file_size(&fi) >= (off_t) torn
+        && ftruncate(j->fd, ngx_file_size(&fi) - torn) == 0)
+    {
+        return;
+    }
+
+    if (*err == 0) {
+        *err = ngx_errno;
+    }
+
+    j->midline = 1;
+}
+
+
+/* rate-limited [error]s, a metric, and the retry timer */
+
+static void
+ngx_http_push_approval_journal_failed(ngx_err_t err, const char *what)
+{
+    ngx_http_push_approval_journal_t  *j;
+
+    j = ngx_http_push_approval_journal;
+
+    j->failed++;
+    ngx_http_push_approval_writers_failed(1, 0);
+
+    if (!j->failing
+        || ngx_time() - j->logged >= NGX_HTTP_PUSH_APPROVAL_JOURNAL_LOG)
+    {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, err,
+                      "push_approval: %s to the journal \"%s\" failed "
+                      "(%ui time(s) since the last report), %uz bytes of "
+                      "audit events kept to be written again, %ui event(s) "
+                      "lost for want of room", what, j->path.data,
+                      j->failed, j->len, j->lost - j->lost_logged);
+        j->logged = ngx_time();
+        j->failed = 0;
+        j->lost_logged = j->lost;
+    }
+
+    j->failing = 1;
+
+    if (!j->retry.timer_set && !ngx_exiting && !ngx_terminate) {
+        ngx_add_timer(&j->retry, NGX_HTTP_PUSH_APPROVAL_JOURNAL_RETRY);
+    }
+}
+
+
+static void
+ngx_http_push_approval_journal_retry(ngx_event_t *ev)
+{
+    (void) ngx_http_push_approval_journal_flush();
+}
+
+
+/*
+ * For an event that is confirmed only once it is in the journal: mark()
+ * before it, confirm() after it writes the buffer out now.
+ */
+
+ngx_uint_t
+ngx_http_push_approval_journal_mark(void)
+{
+    return ngx_http_push_approval_journal
+           ? ngx_http_push_approval_journal->lost : 0;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_journal_confirm(ngx_uint_t mark)
+{
+    ngx_http_push_approval_journal_t  *j;
+
+    j = ngx_http_push_approval_journal;
+
+    if (j == NULL) {
+        return NGX_OK;
+    }
+
+    if (j->lost != mark) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_push_approval_journal_flush();
 }
 
 
@@ -506,12 +751,19 @@ ngx_http_push_approval_journal_check(ngx_event_t *ev)
         return;
     }
 
-    if (ngx_file_info(j->path.data, &fi) == NGX_FILE_ERROR
-        || ngx_fd_info(j->fd, &ofi) == NGX_FILE_ERROR
-        || ngx_file_uniq(&fi) != ngx_file_uniq(&ofi))
+    /* a torn line is finished in its own file first */
+
+    if (!j->midline
+        && (ngx_file_info(j->path.data, &fi) == NGX_FILE_ERROR
+            || ngx_fd_info(j->fd, &ofi) == NGX_FILE_ERROR
+            || ngx_file_uniq(&fi) != ngx_file_uniq(&ofi)))
     {
-        ngx_http_push_approval_journal_flush();
-        (void) ngx_http_push_approval_journal_open(ev->data);
+        (void) ngx_http_push_approval_journal_flush();
+
+        if (!j->midline) {
+            (void) ngx_http_push_approval_journal_open(ev->data,
+                                                       NGX_LOG_ERR);
+        }
     }
 
     ngx_add_timer(ev, NGX_HTTP_PUSH_APPROVAL_CHECK_FILE);

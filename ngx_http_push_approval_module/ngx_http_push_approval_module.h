@@ -36,7 +36,7 @@
  *   audit.c     the audit key: load, generate, sign checkpoints
  *   writers.c   the node's journal writers and their heads (shared)
  *   line.c      a journal line read back into its fields
- *   recover.c   revocations read back from the journal at start
+ *   recover.c   the journal directory's lock; revocations read back at start
  *   redis.c     the hiredis client on nginx's event loop
  *   ship.c      shipping chains to the Redis stream (ship.h)
  *   adopt.c     shipping the chains of writers that are gone
@@ -442,6 +442,7 @@ typedef struct {
     uint64_t                      seq;          /* last line written */
     u_char                        head[64];     /* its SHA-256, hex */
     off_t                         written;      /* bytes */
+    size_t                        pending;      /* bytes not written */
     uint64_t                      shipped;      /* seq in the stream */
     off_t                         shipped_bytes;
     ngx_pid_t                     shipper;      /* who ships the chain */
@@ -862,7 +863,9 @@ char *ngx_http_push_approval_writers_conf(ngx_conf_t *cf);
 ngx_int_t ngx_http_push_approval_writers_join(ngx_str_t *writer,
     ngx_str_t *path);
 void ngx_http_push_approval_writers_wrote(uint64_t seq, u_char *head,
-    off_t bytes);
+    off_t bytes, size_t pending);
+void ngx_http_push_approval_writers_failed(ngx_uint_t writes,
+    ngx_uint_t lost);
 void ngx_http_push_approval_writers_leave(void);
 u_char *ngx_http_push_approval_writers_heads(u_char *p, u_char *last);
 ngx_uint_t ngx_http_push_approval_writers_live(u_char *path, size_t len);
@@ -871,6 +874,8 @@ void ngx_http_push_approval_writers_shipped(u_char *writer, size_t len,
 off_t ngx_http_push_approval_writers_written(u_char *writer, size_t len);
 void ngx_http_push_approval_writers_stats(off_t *backlog,
     ngx_uint_t *shipped);
+void ngx_http_push_approval_writers_errors(off_t *pending,
+    ngx_uint_t *errors, ngx_uint_t *lost);
 
 /* line.c */
 ngx_int_t ngx_http_push_approval_line_parse(u_char *p, u_char *last,
@@ -905,7 +910,9 @@ void ngx_http_push_approval_journal_exit(ngx_cycle_t *cycle);
 ngx_uint_t ngx_http_push_approval_journal_on(void);
 void ngx_http_push_approval_journal_event(const char *event,
     ngx_str_t *fields);
-void ngx_http_push_approval_journal_flush(void);
+ngx_int_t ngx_http_push_approval_journal_flush(void);
+ngx_uint_t ngx_http_push_approval_journal_mark(void);
+ngx_int_t ngx_http_push_approval_journal_confirm(ngx_uint_t mark);
 void ngx_http_push_approval_journal_hold(ngx_uint_t on);
 ngx_uint_t ngx_http_push_approval_journal_count(void);
 

@@ -17,8 +17,12 @@
 
 #include "ngx_http_push_approval_module.h"
 
+#include <sys/file.h>
+
 
 #define NGX_HTTP_PUSH_APPROVAL_RECOVER_LINE   (64 * 1024)
+#define NGX_HTTP_PUSH_APPROVAL_LOCK_OWNER     1024
+#define NGX_HTTP_PUSH_APPROVAL_LOCK_FDS       1024
 #define NGX_HTTP_PUSH_APPROVAL_RECOVER_TTL    (24 * 60 * 60)
 
 
@@ -59,12 +63,24 @@ static void ngx_http_push_approval_recover_lost(
     ngx_http_push_approval_recover_t *rec, ngx_uint_t i, time_t until);
 static void ngx_http_push_approval_recover_report(
     ngx_http_push_approval_recover_t *rec, ngx_str_t *dir);
+static ngx_int_t ngx_http_push_approval_journal_lock(ngx_cycle_t *cycle,
+    ngx_str_t *dir);
+static ngx_int_t ngx_http_push_approval_lock_test(ngx_cycle_t *cycle,
+    u_char *path);
+static ngx_fd_t ngx_http_push_approval_lock_inherited(ngx_fd_t self,
+    ngx_file_info_t *fi);
+static void ngx_http_push_approval_lock_owner(ngx_fd_t fd, u_char *buf);
+
+
+static ngx_fd_t          ngx_http_push_approval_lock_fd = NGX_INVALID_FILE;
+static ngx_file_info_t   ngx_http_push_approval_lock_fi;
 
 
 /*
- * init_module: not for "nginx -t" (nothing runs on the zones it makes),
- * nor for a cycle whose zones were all kept.  Only an allocation failure
- * stops nginx; whatever the journal holds never does.
+ * init_module: the journal directory is locked first.  Not read back for
+ * "nginx -t" (nothing runs on the zones it makes), nor for a cycle whose
+ * zones were all kept.  Only an allocation failure or the lock stops
+ * nginx; whatever the journal holds never does.
  */
 
 ngx_int_t
@@ -78,13 +94,19 @@ ngx_http_push_approval_recover(ngx_cycle_t *cycle)
     ngx_http_push_approval_recover_t     r;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
-    if (ngx_test_config) {
-        return NGX_OK;
-    }
-
     pmcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_push_approval_module);
     if (pmcf == NULL || pmcf->journal == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_push_approval_journal_lock(cycle, &pmcf->journal->name)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_test_config) {
         return NGX_OK;
     }
 
@@ -514,4 +536,183 @@ ngx_http_push_approval_recover_report(ngx_http_push_approval_recover_t *rec,
     ngx_log_error(NGX_LOG_NOTICE, rec->log, 0,
                   "push_approval: %ui revocation(s) read back from the "
                   "journal \"%V\"", rec->recovered, dir);
+}
+
+
+/*
+ * A journal directory belongs to one nginx: its master holds an flock()
+ * on DIR/lock for its life.  The lock is on the open file, so it outlives
+ * the fork into a daemon, is shared by the workers, and is found again by
+ * the new binary of an upgrade, which inherits the descriptor.  A reload
+ * keeps it, or moves it with the directory.
+ */
+
+static ngx_int_t
+ngx_http_push_approval_journal_lock(ngx_cycle_t *cycle, ngx_str_t *dir)
+{
+    u_char           *path, *p;
+    ngx_fd_t          fd, inherited;
+    ngx_err_t         err;
+    ngx_file_info_t   fi;
+    u_char            owner[NGX_HTTP_PUSH_APPROVAL_LOCK_OWNER];
+
+    path = ngx_pnalloc(cycle->pool, dir->len + sizeof("/lock"));
+    if (path == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(path, "%V/lock%Z", dir);
+
+    if (ngx_test_config) {
+        return ngx_http_push_approval_lock_test(cycle, path);
+    }
+
+    fd = ngx_open_file(path, NGX_FILE_RDWR, NGX_FILE_CREATE_OR_OPEN, 0600);
+
+    if (fd == NGX_INVALID_FILE || ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                      "push_approval: the journal's lock \"%s\" cannot be "
+                      "opened", path);
+        if (fd != NGX_INVALID_FILE) {
+            (void) ngx_close_file(fd);
+        }
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_push_approval_lock_fd != NGX_INVALID_FILE
+        && ngx_file_uniq(&fi)
+           == ngx_file_uniq(&ngx_http_push_approval_lock_fi)
+        && fi.st_dev == ngx_http_push_approval_lock_fi.st_dev)
+    {
+        (void) ngx_close_file(fd);      /* a reload: locked already */
+        return NGX_OK;
+    }
+
+    inherited = ngx_inherited
+                ? ngx_http_push_approval_lock_inherited(fd, &fi)
+                : NGX_INVALID_FILE;
+
+    if (inherited != NGX_INVALID_FILE) {
+        (void) ngx_close_file(fd);
+        fd = inherited;
+    }
+
+    if (flock(fd, LOCK_EX|LOCK_NB) == -1) {
+        err = ngx_errno;
+        ngx_http_push_approval_lock_owner(fd, owner);
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, err,
+                      "push_approval: the journal directory \"%V\" is in "
+                      "use by another nginx (%s): give each nginx a journal "
+                      "directory of its own with \"push_approval_journal\"",
+                      dir, owner);
+        (void) ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    p = ngx_snprintf(owner, sizeof(owner), "configuration %V\n",
+                     &cycle->conf_file);
+
+    if (ftruncate(fd, 0) == -1 || pwrite(fd, owner, p - owner, 0) == -1) {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, ngx_errno,
+                      "push_approval: writing \"%s\" failed", path);
+    }
+
+    if (ngx_http_push_approval_lock_fd != NGX_INVALID_FILE) {
+        (void) ngx_close_file(ngx_http_push_approval_lock_fd);
+    }
+
+    ngx_http_push_approval_lock_fd = fd;
+    ngx_http_push_approval_lock_fi = fi;
+
+    return NGX_OK;
+}
+
+
+/*
+ * nginx -t: the running nginx of this configuration holds the lock; only
+ * another one's is worth a warning, since the test would pass and the
+ * start fail.
+ */
+
+static ngx_int_t
+ngx_http_push_approval_lock_test(ngx_cycle_t *cycle, u_char *path)
+{
+    size_t    len;
+    ngx_fd_t  fd;
+    u_char    owner[NGX_HTTP_PUSH_APPROVAL_LOCK_OWNER];
+
+    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        return NGX_OK;
+    }
+
+    if (flock(fd, LOCK_EX|LOCK_NB) == -1) {
+        ngx_http_push_approval_lock_owner(fd, owner);
+        len = ngx_strlen(owner);
+
+        if (len != sizeof("configuration ") - 1 + cycle->conf_file.len
+            || ngx_strncmp(owner + sizeof("configuration ") - 1,
+                           cycle->conf_file.data, cycle->conf_file.len)
+               != 0)
+        {
+            ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                          "push_approval: the journal's lock \"%s\" is "
+                          "held by another nginx (%s), this one would not "
+                          "start", path, owner);
+        }
+    }
+
+    (void) ngx_close_file(fd);
+
+    return NGX_OK;
+}
+
+
+/* the descriptor of the lock that the old binary of an upgrade held */
+
+static ngx_fd_t
+ngx_http_push_approval_lock_inherited(ngx_fd_t self, ngx_file_info_t *fi)
+{
+    int              flags;
+    ngx_fd_t         fd;
+    ngx_file_info_t  ofi;
+
+    for (fd = 0; fd < NGX_HTTP_PUSH_APPROVAL_LOCK_FDS; fd++) {
+        if (fd == self
+            || ngx_fd_info(fd, &ofi) == NGX_FILE_ERROR
+            || ngx_file_uniq(&ofi) != ngx_file_uniq(fi)
+            || ofi.st_dev != fi->st_dev)
+        {
+            continue;
+        }
+
+        flags = fcntl(fd, F_GETFL);
+
+        if (flags != -1 && (flags & O_ACCMODE) == O_RDWR) {
+            return fd;
+        }
+    }
+
+    return NGX_INVALID_FILE;
+}
+
+
+/* "configuration PATH" as the holder wrote it, printable, terminated */
+
+static void
+ngx_http_push_approval_lock_owner(ngx_fd_t fd, u_char *buf)
+{
+    ssize_t  n, i;
+
+    n = pread(fd, buf, NGX_HTTP_PUSH_APPROVAL_LOCK_OWNER - 1, 0);
+
+    for (i = 0; i < n && buf[i] >= 0x20 && buf[i] < 0x7f; i++) {
+        /* void */
+    }
+
+    if (i == 0) {
+        i = ngx_cpymem(buf, "unknown", sizeof("unknown") - 1) - buf;
+    }
+
+    buf[i] = '\0';
 }

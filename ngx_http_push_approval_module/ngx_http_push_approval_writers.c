@@ -22,6 +22,8 @@
 typedef struct {
     ngx_http_push_approval_writer_t  slot[NGX_HTTP_PUSH_APPROVAL_WRITERS];
     ngx_atomic_t                     shipped_events;
+    ngx_atomic_t                     errors;       /* failed writes */
+    ngx_atomic_t                     lost;         /* events */
 } ngx_http_push_approval_writers_sh_t;
 
 
@@ -179,10 +181,14 @@ ngx_http_push_approval_writers_free(ngx_http_push_approval_writers_sh_t *sh)
 }
 
 
-/* after a write: the head as it is in the file now */
+/*
+ * After a write: the head as it is in the file now (seq 0: the head is
+ * unknown after a failed write, and left as it was), and what is pending.
+ */
 
 void
-ngx_http_push_approval_writers_wrote(uint64_t seq, u_char *head, off_t bytes)
+ngx_http_push_approval_writers_wrote(uint64_t seq, u_char *head, off_t bytes,
+    size_t pending)
 {
     ngx_http_push_approval_writer_t  *w;
 
@@ -194,9 +200,13 @@ ngx_http_push_approval_writers_wrote(uint64_t seq, u_char *head, off_t bytes)
 
     ngx_http_push_approval_writers_lock();
 
-    w->seq = seq;
-    ngx_memcpy(w->head, head, sizeof(w->head));
+    if (seq) {
+        w->seq = seq;
+        ngx_memcpy(w->head, head, sizeof(w->head));
+    }
+
     w->written += bytes;
+    w->pending = pending;
 
     ngx_http_push_approval_writers_unlock();
 }
@@ -437,6 +447,60 @@ ngx_http_push_approval_writers_stats(off_t *backlog, ngx_uint_t *shipped)
             && w->written > w->shipped_bytes)
         {
             *backlog += w->written - w->shipped_bytes;
+        }
+    }
+
+    ngx_http_push_approval_writers_unlock();
+}
+
+
+/* the journal's failed writes and lost events, node-wide */
+
+void
+ngx_http_push_approval_writers_failed(ngx_uint_t writes, ngx_uint_t lost)
+{
+    ngx_http_push_approval_writers_sh_t  *sh;
+
+    if (ngx_http_push_approval_writers_zone == NULL) {
+        return;
+    }
+
+    sh = ngx_http_push_approval_writers_zone->data;
+
+    (void) ngx_atomic_fetch_add(&sh->errors, writes);
+    (void) ngx_atomic_fetch_add(&sh->lost, lost);
+}
+
+
+/* bytes the live writers hold and could not write yet, and the counts */
+
+void
+ngx_http_push_approval_writers_errors(off_t *pending, ngx_uint_t *errors,
+    ngx_uint_t *lost)
+{
+    ngx_uint_t                            i;
+    ngx_http_push_approval_writer_t      *w;
+    ngx_http_push_approval_writers_sh_t  *sh;
+
+    *pending = 0;
+    *errors = 0;
+    *lost = 0;
+
+    if (ngx_http_push_approval_writers_zone == NULL) {
+        return;
+    }
+
+    sh = ngx_http_push_approval_writers_zone->data;
+    *errors = sh->errors;
+    *lost = sh->lost;
+
+    ngx_http_push_approval_writers_lock();
+
+    for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_WRITERS; i++) {
+        w = &sh->slot[i];
+
+        if (w->state == NGX_HTTP_PUSH_APPROVAL_WRITER_LIVE) {
+            *pending += w->pending;
         }
     }
 

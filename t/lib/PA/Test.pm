@@ -325,6 +325,11 @@ sub _conf_text {
         my $d = "${tp}_temp_path";
         $conf .= "    $d $dir/${tp}_temp;\n" unless _top_level_has($body, $d);
     }
+    # a journal directory belongs to one nginx (a lock): tests that run at
+    # once must not meet in the default one
+    $conf .= "    push_approval_journal $dir/journal;\n"
+        if $body =~ /\bpush_approval/
+           && !_top_level_has($body, 'push_approval_journal');
     $conf .= "$body\n}\n";
     return $conf;
 }
