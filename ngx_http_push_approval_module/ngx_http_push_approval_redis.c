@@ -318,7 +318,6 @@ ngx_http_push_approval_redis_established(ngx_http_push_approval_redis_t *rd)
     }
 
     rd->up = 1;
-    rd->backoff = NGX_HTTP_PUSH_APPROVAL_REDIS_BACKOFF_MIN;
 
     if (rd->errors) {
         ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
@@ -669,14 +668,24 @@ ngx_http_push_approval_redis_read(ngx_event_t *ev)
             break;
         }
 
-        /* a reply came: the next one has its time from now */
+        if (rd->proto.nexpect == waiting) {
+            continue;
+        }
+
+        /*
+         * A reply came and made sense: the server works (a server that
+         * never does keeps the backoff growing); the next reply has its
+         * time from now.
+         */
+
+        rd->backoff = NGX_HTTP_PUSH_APPROVAL_REDIS_BACKOFF_MIN;
 
         if (rd->proto.nexpect == 0) {
             if (rd->timeout.timer_set) {
                 ngx_del_timer(&rd->timeout);
             }
 
-        } else if (rd->proto.nexpect < waiting) {
+        } else {
             ngx_add_timer(&rd->timeout, NGX_HTTP_PUSH_APPROVAL_REDIS_TIMEOUT);
         }
     }

@@ -8,7 +8,9 @@
 # the wrong type, nothing at all, half a reply and a close, or a reply a
 # byte at a time.  Each time: the same workers, requests served, an
 # [error] logged and a new connection; and once the fake passes the
-# bytes through again, every journal event is in the stream.
+# bytes through again, every journal event is in the stream.  A server
+# that never makes sense gets ever fewer connections (the backoff grows
+# until a reply is good).
 
 use strict;
 use warnings;
@@ -110,6 +112,10 @@ for my $c (@cases) {
         "$mode: the same workers");
     unlike($t->errlog, qr/exited on signal|\[(alert|crit)\]/,
         "$mode: no worker died");
+
+    # and the events of meanwhile reach the stream once Redis behaves
+    $fake->mode('proxy');
+    ok(wait_shipped("after $mode"), "$mode: then shipped");
 }
 
 # a Redis that behaves again gets every event, also those of meanwhile
