@@ -23,7 +23,8 @@ use PA::Std;
 use Test::More;
 
 my $t = PA::Test->new(workers => 2);
-my $redis = PA::Redis->new($t)->start;
+my $PW = 'pa-test-pw';
+my $redis = PA::Redis->new($t, password => $PW, unix => 1, db => 2)->start;
 my $fake = PA::FakeRedis->new($t, upstream => $redis->port)->start;
 my $STREAM = 'pa:hostile';
 my $fport = $fake->port;
@@ -31,14 +32,19 @@ my $fport = $fake->port;
 $t->write_file('html/admin/index.html', "admin\n");
 $t->write_file('html/index.html', "hello\n");
 
-$t->start(PA::Std::conf(
-    http => "$PA::Std::LOOSE push_approval_redis 127.0.0.1:$fport; "
-        . "push_approval_stream $STREAM; push_approval_node n1;",
-    locations => <<'EOF'));
+sub conf {
+    my ($addr) = @_;
+    return PA::Std::conf(
+        http => "$PA::Std::LOOSE push_approval_redis $addr; "
+            . "push_approval_stream $STREAM; push_approval_node n1;",
+        locations => <<'EOF');
         location /admin/ { %%STD%% push_approval_mode hold;
                            push_approval_code_digits 0; }
         location = /metrics { push_approval_metrics; }
 EOF
+}
+
+$t->start(conf("127.0.0.1:$fport password=$PW db=2"));
 
 # every journal event's eid
 sub journal {
@@ -90,6 +96,7 @@ my @cases = (
     [silent    => qr/timed out/],
     [closemid  => qr/connection lost: closed/],
     [slowloris => qr/timed out/],
+    [noauth    => qr/refused AUTH or SELECT: WRONGPASS/],
 );
 
 for my $c (@cases) {
@@ -126,6 +133,13 @@ my $m = PA::Test::parse_metrics($t->http(path => '/metrics')->{body});
 is($m->{'push_approval_redis_up'}, 1, 'redis_up 1');
 is(join(' ', sort $t->worker_pids), join(' ', @workers),
     'the same workers at the end');
+
+# AUTH and SELECT over a unix socket: a new database, new checkpoints,
+# every chain shipped again there
+$t->reload(conf('unix:' . $redis->socket . " password=$PW db=3"));
+$redis->select_db(3);
+ok(wait_shipped('over the unix socket, database 3'), 'shipped to db 3');
+unlike($t->errlog, qr/\Q$PW\E/, 'the password is never logged');
 
 $t->done;
 $fake->stop;

@@ -23,6 +23,7 @@ package PA::FakeRedis;
 #   silent     never an answer
 #   closemid   half of the ok answer, then the connection closed
 #   slowloris  a never ending answer, a byte every 200 ms
+#   noauth     AUTH refused (WRONGPASS), the rest as ok
 
 use strict;
 use warnings;
@@ -215,12 +216,13 @@ sub _answer {
     my ($self, $c, $cmd) = @_;
     my $s = $c->{sock};
     if (uc $cmd->[0] ne 'EVAL' && uc $cmd->[0] ne 'EVALSHA') {
-        _send($s, "+OK\r\n");
+        _send($s, $c->{mode} eq 'noauth' && uc $cmd->[0] eq 'AUTH'
+            ? "-WRONGPASS invalid username-password pair\r\n" : "+OK\r\n");
         return 1;
     }
     my $ok = "*2\r\n:1\r\n:" . ($cmd->[7] // 0) . "\r\n";
     my $m = $c->{mode};
-    if ($m eq 'ok') { _send($s, $ok); }
+    if ($m eq 'ok' || $m eq 'noauth') { _send($s, $ok); }
     elsif ($m eq 'extra') { _send($s, "$ok+OK\r\n"); }
     elsif ($m eq 'garbage') { _send($s, "?\x00\xffnot resp\r\n"); }
     elsif ($m eq 'hugebulk') {
@@ -235,7 +237,7 @@ sub _answer {
         $c->{drip} = "*2\r\n:1\r\n\$100\r\n" . ('x' x 100) . "\r\n";
         $c->{next} = time;
     }
-    return 0 if $m ne 'ok' && $m ne 'extra';
+    return 0 if $m ne 'ok' && $m ne 'extra' && $m ne 'noauth';
     return 1;
 }
 
