@@ -2,13 +2,14 @@
 /*
  * The Redis client of the shipper, one connection a worker, on nginx's
  * event loop: nginx's peer connection owns the socket, commands are
- * formatted here, hiredis's reader parses the replies and a queue matches
- * them in order to the commands.  Redis is not trusted: a reply nothing
- * waits for, a protocol error, a reply over NGX_HTTP_PUSH_APPROVAL_REDIS_
- * REPLY bytes, ELTS elements or DEPTH levels of arrays, or no reply in
- * time closes the connection; every reply still awaited is told NULL once.
- * Addresses are numeric or unix sockets (no resolver call).  Reconnects
- * come from a cancelable backoff timer.
+ * formatted here, hiredis's reader only parses the replies and a queue
+ * matches them in order to the commands (hiredis's async API aborts the
+ * process on a reply no callback waits for).  Redis is not trusted: a
+ * reply nothing waits for, a protocol error, a reply over the bounds
+ * (bytes, elements, depth: ngx_http_push_approval_module.h), or no reply
+ * in time closes the connection; every reply still awaited is told NULL,
+ * once.  Addresses are numeric or unix sockets (no resolver call).
+ * Reconnects come from a cancelable backoff timer.
  */
 
 
