@@ -37,7 +37,7 @@
  *   writers.c   the node's journal writers and their heads (shared)
  *   line.c      a journal line read back into its fields
  *   recover.c   the journal directory's lock; revocations read back at start
- *   redis.c     the hiredis client on nginx's event loop
+ *   redis.c     the Redis client on nginx's event loop (hiredis's parser)
  *   ship.c      shipping chains to the Redis stream (ship.h)
  *   adopt.c     shipping the chains of writers that are gone
  */
@@ -479,11 +479,37 @@ typedef struct {
     ngx_uint_t                    db;
 } ngx_http_push_approval_redis_conf_t;
 
-struct redisAsyncContext;
-
 typedef void (*ngx_http_push_approval_redis_up_pt)(void);
-typedef void (*ngx_http_push_approval_redis_reply_pt)(
-    struct redisAsyncContext *ac, void *reply, void *data);
+
+/* a hiredis redisReply, or NULL: the connection went away */
+typedef void (*ngx_http_push_approval_redis_reply_pt)(void *reply,
+    void *data);
+
+#define NGX_HTTP_PUSH_APPROVAL_REDIS_QUEUE    16    /* replies awaited */
+#define NGX_HTTP_PUSH_APPROVAL_REDIS_REPLY    65536 /* bytes of a reply */
+#define NGX_HTTP_PUSH_APPROVAL_REDIS_ELTS     16    /* of an array */
+#define NGX_HTTP_PUSH_APPROVAL_REDIS_DEPTH    2     /* arrays in arrays */
+
+typedef struct {
+    ngx_http_push_approval_redis_reply_pt  handler;
+    void                                  *data;
+} ngx_http_push_approval_redis_expect_t;
+
+/* the replies of a connection matched in order to the commands sent */
+
+typedef struct {
+    void                                  *reader;      /* redisReader */
+    ngx_log_t                             *log;
+    ngx_str_t                             *name;
+    ngx_http_push_approval_redis_expect_t  expect[
+                                           NGX_HTTP_PUSH_APPROVAL_REDIS_QUEUE];
+    ngx_uint_t                             head;
+    ngx_uint_t                             nexpect;
+    size_t                                 partial;     /* bytes pending */
+    unsigned                               dispatching:1;
+    unsigned                               failed:1;
+    unsigned                               too_big:1;
+} ngx_http_push_approval_redis_proto_t;
 
 
 /* configuration */
@@ -893,7 +919,15 @@ void ngx_http_push_approval_redis_drop(void);
 ngx_int_t ngx_http_push_approval_redis_command(
     ngx_http_push_approval_redis_reply_pt fn, void *data, int argc,
     const char **argv, const size_t *len);
-void ngx_http_push_approval_redis_replied(void);
+ngx_int_t ngx_http_push_approval_redis_proto_init(
+    ngx_http_push_approval_redis_proto_t *p, ngx_log_t *log, ngx_str_t *name);
+ngx_int_t ngx_http_push_approval_redis_proto_expect(
+    ngx_http_push_approval_redis_proto_t *p,
+    ngx_http_push_approval_redis_reply_pt handler, void *data);
+ngx_int_t ngx_http_push_approval_redis_proto_feed(
+    ngx_http_push_approval_redis_proto_t *p, u_char *buf, size_t n);
+void ngx_http_push_approval_redis_proto_reset(
+    ngx_http_push_approval_redis_proto_t *p);
 
 /* ship.c */
 ngx_int_t ngx_http_push_approval_ship_init(ngx_cycle_t *cycle,

@@ -15,7 +15,6 @@
 #include "ngx_http_push_approval_module.h"
 
 #include <hiredis/hiredis.h>
-#include <hiredis/async.h>
 
 #include "ngx_http_push_approval_ship.h"
 
@@ -36,8 +35,8 @@ static ngx_int_t ngx_http_push_approval_ship_eof(
     ngx_http_push_approval_chain_t *ch);
 static ngx_int_t ngx_http_push_approval_ship_send(
     ngx_http_push_approval_chain_t *ch, ngx_uint_t argc);
-static void ngx_http_push_approval_ship_reply(redisAsyncContext *ac,
-    void *reply, void *data);
+static void ngx_http_push_approval_ship_reply(void *reply, void *data);
+static ngx_int_t ngx_http_push_approval_ship_valid(redisReply *r);
 static void ngx_http_push_approval_ship_account(
     ngx_http_push_approval_chain_t *ch, ngx_uint_t events);
 static void ngx_http_push_approval_ship_retry(ngx_event_t *ev);
@@ -612,8 +611,7 @@ ngx_http_push_approval_ship_send(ngx_http_push_approval_chain_t *ch,
 
 
 static void
-ngx_http_push_approval_ship_reply(redisAsyncContext *ac, void *reply,
-    void *data)
+ngx_http_push_approval_ship_reply(void *reply, void *data)
 {
     redisReply                      *r = reply;
     ngx_http_push_approval_ship_t   *sh;
@@ -626,27 +624,31 @@ ngx_http_push_approval_ship_reply(redisAsyncContext *ac, void *reply,
     }
 
     sh->sending = NULL;
-    ngx_http_push_approval_redis_replied();
 
     if (r == NULL) {
         return;     /* the connection went away; up() starts over */
     }
 
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2
-        || r->element[0]->type != REDIS_REPLY_INTEGER
-        || r->element[1]->type != REDIS_REPLY_INTEGER
-        || r->element[1]->integer < 0)
-    {
+    if (r->type == REDIS_REPLY_ERROR) {
         if (sh->errors++ % 60 == 0) {
             ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                           "push_approval: redis refused events of \"%*s\": "
                           "%*s", ch->writer_len, ch->writer,
-                          r->type == REDIS_REPLY_ERROR ? ngx_min(r->len, 200)
-                                                       : 0,
-                          r->type == REDIS_REPLY_ERROR ? r->str : "");
+                          ngx_min(r->len, 200), r->str);
         }
 
         ngx_add_timer(&sh->retry, NGX_HTTP_PUSH_APPROVAL_SHIP_RETRY);
+        return;
+    }
+
+    /* not what the script returns: not Redis, or not the script */
+
+    if (ngx_http_push_approval_ship_valid(r) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "push_approval: redis sent a reply of type %d to the "
+                      "events of \"%*s\", not the script's",
+                      r->type, ch->writer_len, ch->writer);
+        ngx_http_push_approval_redis_drop();
         return;
     }
 
@@ -672,6 +674,24 @@ ngx_http_push_approval_ship_reply(redisAsyncContext *ac, void *reply,
     }
 
     ngx_http_push_approval_ship_now();
+}
+
+
+/* {0 or 1, the checkpoint} */
+
+static ngx_int_t
+ngx_http_push_approval_ship_valid(redisReply *r)
+{
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2
+        || r->element[0]->type != REDIS_REPLY_INTEGER
+        || r->element[1]->type != REDIS_REPLY_INTEGER
+        || (r->element[0]->integer != 0 && r->element[0]->integer != 1)
+        || r->element[1]->integer < 0)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

@@ -10,6 +10,12 @@ package PA::Redis;
 #   $r->kill('KILL')                     # and start() again: empty
 #   $r->stop
 #
+#   PA::Redis->new($t, password => 'pw', unix => 1, db => 2)
+#                                        # requirepass, also a unix socket
+#                                        # ($r->socket); cmd() authenticates
+#                                        # and selects db first
+#   $r->select_db(3)                     # cmd() on database 3 from now
+#
 # Replies: integers and strings as Perl scalars, arrays as array refs, nil
 # as undef; an error reply dies with its text.
 
@@ -20,12 +26,30 @@ use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
 
 sub new {
-    my ($class, $t) = @_;
+    my ($class, $t, %opt) = @_;
     my $self = bless { t => $t, port => $t->port(19), pid => undef,
-        owner => $$ }, $class;
+        owner => $$, password => $opt{password}, unix => $opt{unix},
+        db => $opt{db} }, $class;
     $self->{dir} = $t->dir . '/redis';
     mkdir $self->{dir};
     return $self;
+}
+
+sub socket { "$_[0]{dir}/redis.sock" }
+
+sub select_db {
+    my ($self, $db) = @_;
+    $self->{db} = $db;
+    delete $self->{sock};
+}
+
+sub _options {
+    my ($self) = @_;
+    my @o;
+    push @o, '--requirepass', $self->{password} if defined $self->{password};
+    push @o, '--unixsocket', $self->socket, '--unixsocketperm', '700'
+        if $self->{unix};
+    return @o;
 }
 
 sub port { $_[0]{port} }
@@ -37,7 +61,8 @@ sub start {
         open STDOUT, '>>', "$self->{dir}/redis.log";
         open STDERR, '>&', \*STDOUT;
         exec 'redis-server', '--port', $self->{port}, '--bind', '127.0.0.1',
-            '--save', '', '--appendonly', 'no', '--dir', $self->{dir};
+            '--save', '', '--appendonly', 'no', '--dir', $self->{dir},
+            $self->_options;
         exit 127;
     }
     $self->{pid} = $pid;
@@ -73,6 +98,16 @@ sub cmd {
             PeerPort => $self->{port}, Timeout => 2) or die "redis: $!\n";
         binmode $s;
         $self->{sock} = $s;
+        my @first;
+        push @first, ['AUTH', $self->{password}] if defined $self->{password};
+        push @first, ['SELECT', $self->{db}] if $self->{db};
+        for my $c (@first) {
+            my $req = '*' . @$c . "\r\n";
+            $req .= '$' . length($_) . "\r\n$_\r\n" for @$c;
+            print {$s} $req;
+            my $r = eval { _reply($s) };
+            if ($@) { delete $self->{sock}; die $@ }
+        }
     }
     my $req = '*' . @args . "\r\n";
     $req .= '$' . length($_) . "\r\n$_\r\n" for @args;
