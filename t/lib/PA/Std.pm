@@ -85,4 +85,45 @@ sub approve_path {
     return $url;
 }
 
+# --- flow helpers (take the PA::Test object first) -----------------------
+
+# the response body as JSON ({} when it is not)
+sub json_of {
+    my ($res) = @_;
+    require JSON::PP;
+    return eval { JSON::PP->new->decode($res->{body}) } || {};
+}
+
+# PA::Std::decide($t, $push, 'approve', code => DIGITS, port => N,
+# path => PATH): POSTs the decision to the push's approve URL (JSON answer)
+sub decide {
+    my ($t, $push, $decision, %o) = @_;
+    my $body = "decision=$decision";
+    $body .= "&code=$o{code}" if defined $o{code};
+    return $t->http(method => 'POST',
+        path => $o{path} // approve_path($push),
+        (defined $o{port} ? (port => $o{port}) : ()),
+        headers => ['Accept: application/json',
+            'Content-Type: application/x-www-form-urlencoded'],
+        body => $body, timeout => 10);
+}
+
+# the request of handle $h has had no answer and its connection is open
+# for $secs more seconds
+sub still_held {
+    my ($h, $secs) = @_;
+    return 0 unless $h->{sock} && !$h->{res};
+    my $rin = '';
+    vec($rin, fileno($h->{sock}), 1) = 1;
+    my $n = select(my $rout = $rin, undef, undef, $secs);
+    return $n == 0;
+}
+
+# the name of the approval cookie a response set (the default names)
+sub approval_cookie {
+    my ($t, $res) = @_;
+    my ($name) = grep { /^pa_[0-9a-f]{8}$/ } keys %{ $t->cookies($res) };
+    return $name;
+}
+
 1;
