@@ -125,7 +125,8 @@ EOF
 }
 
 # PA::Std::server(port => '%%PORT1%%', name => 's1.test', server => TEXT,
-# locations => TEXT): a server{} with its own approve URL, the notify
+# locations => TEXT, listen => 'http2', endpoint_url => URL): a server{}
+# with its own approve URL (unless endpoint_url names another), the notify
 # location, the wait, approve and console endpoints; %%STD%% in the
 # locations expands as for conf, but with the user from the X-User header
 # (it survives internal redirects, which may drop the query)
@@ -135,15 +136,17 @@ sub server {
     my $name = $o{name} // 'localhost';
     my $server = $o{server} // '';
     my $locations = $o{locations} // '';
+    my $listen = $o{listen} // '';
+    my $url = $o{endpoint_url} // "http://127.0.0.1:$port/_pa/approve/";
     my $std = 'push_approval zone=pa; push_approval_user $http_x_user; '
         . 'push_approval_notify /_pa/notify;';
     $locations =~ s/%%STD%%/$std/g;
     return <<"EOF";
     server {
-        listen 127.0.0.1:$port;
+        listen 127.0.0.1:$port $listen;
         server_name $name;
         root %%DIR%%/html;
-        push_approval_endpoint_url http://127.0.0.1:$port/_pa/approve/;
+        push_approval_endpoint_url $url;
         $server
 
         location = /_pa/notify {
