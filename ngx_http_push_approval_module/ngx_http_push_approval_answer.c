@@ -125,7 +125,12 @@ static ngx_http_push_approval_outcome_t  ngx_http_push_approval_outcomes[] = {
     { ngx_string("revoked"), ngx_string("Approval revoked"),
       ngx_string("The approval was revoked; its cookies stop working at "
                  "their next request."),
-      NGX_HTTP_OK }
+      NGX_HTTP_OK },
+
+    { ngx_string("subrequest"), ngx_string("Not included"),
+      ngx_string("A protected place is only included in a page that was "
+                 "itself approved for it."),
+      NGX_HTTP_FORBIDDEN }
 };
 
 

@@ -79,7 +79,7 @@ ngx_http_push_approval_approve_handler(ngx_http_request_t *r)
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
 
-    ctx = ngx_http_push_approval_create_ctx(r);
+    ctx = ngx_http_push_approval_create_ctx(r, 1);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

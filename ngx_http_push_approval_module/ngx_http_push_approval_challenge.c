@@ -402,7 +402,7 @@ ngx_http_push_approval_zone_state(ngx_http_push_approval_zone_t *zone,
 
 ngx_int_t
 ngx_http_push_approval_zone_redeem(ngx_http_push_approval_zone_t *zone,
-    u_char *id)
+    u_char *id, ngx_uint_t redeem)
 {
     ngx_int_t                       rc;
     ngx_http_push_approval_node_t  *node;
@@ -413,10 +413,12 @@ ngx_http_push_approval_zone_redeem(ngx_http_push_approval_zone_t *zone,
 
     node = ngx_http_push_approval_find(zone->sh, id);
 
+    /* redeem 0 gives back a redemption whose cookie could not be set */
+
     if (node && node->state == NGX_HTTP_PUSH_APPROVAL_APPROVED
-        && !node->redeemed)
+        && node->redeemed != redeem)
     {
-        node->redeemed = 1;
+        node->redeemed = redeem ? 1 : 0;
         rc = NGX_OK;
     }
 
@@ -426,7 +428,12 @@ ngx_http_push_approval_zone_redeem(ngx_http_push_approval_zone_t *zone,
 }
 
 
-/* pending challenges for a console identity, newest first */
+/*
+ * Pending challenges a console identity may decide, newest first.  Never
+ * one that needs a code (its secrecy rests on the approve link reaching
+ * only the approver's device), nor one whose requester is the identity (a
+ * self-approval, or the requester approving from the console).
+ */
 
 ngx_int_t
 ngx_http_push_approval_zone_pending_for(ngx_http_push_approval_zone_t *zone,
@@ -449,9 +456,13 @@ ngx_http_push_approval_zone_pending_for(ngx_http_push_approval_zone_t *zone,
 
         if (node->state != NGX_HTTP_PUSH_APPROVAL_PENDING
             || node->expires <= now
+            || node->code_required
             || node->approver_len != approver->len
             || ngx_memcmp(node->data + node->user_len, approver->data,
-                          approver->len) != 0)
+                          approver->len) != 0
+            || (node->user_len == approver->len
+                && ngx_memcmp(node->data, approver->data, approver->len)
+                   == 0))
         {
             continue;
         }

@@ -343,7 +343,7 @@ ngx_http_push_approval_console_revoke(ngx_http_request_t *r,
                    NGX_HTTP_PUSH_APPROVAL_ST_NOT_FOUND, NULL, 0);
     }
 
-    ctx = ngx_http_push_approval_create_ctx(r);
+    ctx = ngx_http_push_approval_create_ctx(r, 1);
     if (ctx) {
         ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_REVOKED;
     }

@@ -21,12 +21,16 @@ static ngx_uint_t ngx_http_push_approval_choose(ngx_http_request_t *r,
 static ngx_int_t ngx_http_push_approval_notified(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
 static ngx_int_t ngx_http_push_approval_wait(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
 static ngx_int_t ngx_http_push_approval_answer(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status);
 static ngx_int_t ngx_http_push_approval_refuse(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status);
 static void ngx_http_push_approval_resume(ngx_event_t *ev);
+static ngx_int_t ngx_http_push_approval_subrequest(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf);
+static ngx_int_t ngx_http_push_approval_pass(ngx_http_push_approval_ctx_t *ctx,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t status);
 
 
 ngx_int_t
@@ -35,11 +39,11 @@ ngx_http_push_approval_gate_handler(ngx_http_request_t *r)
     ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
-    if (r != r->main) {
-        return NGX_DECLINED;
-    }
-
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+
+    if (r != r->main) {
+        return ngx_http_push_approval_subrequest(r, plcf);
+    }
 
     ctx = ngx_http_push_approval_get_ctx(r);
 
@@ -51,7 +55,7 @@ ngx_http_push_approval_gate_handler(ngx_http_request_t *r)
             return NGX_DECLINED;
         }
 
-        ctx = ngx_http_push_approval_create_ctx(r);
+        ctx = ngx_http_push_approval_create_ctx(r, 0);
         if (ctx == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -79,11 +83,91 @@ ngx_http_push_approval_gate_handler(ngx_http_request_t *r)
         return ngx_http_push_approval_notified(r, ctx, plcf);
 
     case NGX_HTTP_PUSH_APPROVAL_GATE_WAIT:
-        return ngx_http_push_approval_wait(r, ctx);
+        return ngx_http_push_approval_wait(r, ctx, plcf);
 
-    default: /* PASSED, ANSWERED: also across internal redirects */
+    default: /* PASSED, ANSWERED */
         return NGX_DECLINED;
     }
+}
+
+
+/*
+ * A subrequest (SSI, addition, auth_request, mirror) into a protected
+ * place is served only under an approval its main request passed with:
+ * same zone, same scope, a method the approval unlocks.  nginx's own
+ * access modules skip subrequests; this gate does not, or any page that
+ * includes a protected file would read it with no identity and no push.
+ */
+
+static ngx_int_t
+ngx_http_push_approval_subrequest(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf)
+{
+    ngx_http_request_t            *pr;
+    ngx_http_push_approval_ctx_t  *ctx, *mctx;
+
+    if (plcf->zone == NULL
+        || plcf->endpoint != NGX_HTTP_PUSH_APPROVAL_EP_NONE
+        || !(r->method & plcf->methods))
+    {
+        return NGX_DECLINED;
+    }
+
+    mctx = ngx_http_push_approval_get_ctx(r->main);
+
+    if (mctx != NULL) {
+
+        /* the push itself, and anything it makes, is never gated */
+
+        for (pr = r; pr != r->main && pr != NULL; pr = pr->parent) {
+            if (pr == mctx->notify_sr) {
+                return NGX_DECLINED;
+            }
+        }
+
+        if (mctx->gate == NGX_HTTP_PUSH_APPROVAL_GATE_PASSED
+            && mctx->zone == plcf->zone
+            && (r->method & mctx->pass_methods)
+            && mctx->pass_scope.len == plcf->scope.len
+            && ngx_strncmp(mctx->pass_scope.data, plcf->scope.data,
+                           plcf->scope.len) == 0)
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->request = r;
+    ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_ANSWERED;
+    ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_SUBREQUEST;
+    ngx_http_set_ctx(r, ctx, ngx_http_push_approval_module);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "push_approval: subrequest \"%V\" refused: its main "
+                  "request has not passed a gate covering it", &r->uri);
+
+    ngx_http_push_approval_rejected(r, "subrequest");
+
+    return NGX_HTTP_FORBIDDEN;
+}
+
+
+/* the request goes on: what its approval covers is kept for subrequests */
+
+static ngx_int_t
+ngx_http_push_approval_pass(ngx_http_push_approval_ctx_t *ctx,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t status)
+{
+    ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_PASSED;
+    ctx->status = status;
+    ctx->pass_scope = plcf->scope;
+    ctx->pass_methods = plcf->methods;
+
+    return NGX_DECLINED;
 }
 
 
@@ -98,9 +182,8 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
     rc = ngx_http_push_approval_check_cookie(r, plcf, ctx);
 
     if (rc == NGX_OK) {
-        ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_PASSED;
-        ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_GRANTED;
-        return NGX_DECLINED;
+        return ngx_http_push_approval_pass(ctx, plcf,
+                                           NGX_HTTP_PUSH_APPROVAL_ST_GRANTED);
     }
 
     if (rc == NGX_ERROR) {
@@ -216,7 +299,7 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "push_approval: joined a pending challenge");
             ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_WAIT;
-            return ngx_http_push_approval_wait(r, ctx);
+            return ngx_http_push_approval_wait(r, ctx, plcf);
         }
 
         if (rc == NGX_ERROR) {
@@ -237,7 +320,7 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
 
     if (rc == NGX_BUSY) {
         ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_WAIT;     /* lost a race */
-        return ngx_http_push_approval_wait(r, ctx);
+        return ngx_http_push_approval_wait(r, ctx, plcf);
     }
 
     if (rc == NGX_OK) {
@@ -497,7 +580,7 @@ ngx_http_push_approval_notified(ngx_http_request_t *r,
 
     if (ch->answer == NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD) {
         ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_WAIT;
-        return ngx_http_push_approval_wait(r, ctx);
+        return ngx_http_push_approval_wait(r, ctx, plcf);
     }
 
     ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_ANSWERED;
@@ -525,7 +608,7 @@ ngx_http_push_approval_notified(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_push_approval_wait(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf)
 {
     ngx_uint_t                           state;
     ngx_http_push_approval_challenge_t  *ch;
@@ -569,15 +652,14 @@ ngx_http_push_approval_wait(ngx_http_request_t *r,
                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
     }
 
-    ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_PASSED;
-    ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_APPROVED;
     ctx->approval = ch->id_text;
     ctx->approver = ch->decided_by;
     ctx->user = ch->user;
 
     r->read_event_handler = ngx_http_block_reading;
 
-    return NGX_DECLINED;
+    return ngx_http_push_approval_pass(ctx, plcf,
+                                       NGX_HTTP_PUSH_APPROVAL_ST_APPROVED);
 }
 
 

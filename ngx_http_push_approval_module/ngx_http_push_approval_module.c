@@ -56,32 +56,62 @@ ngx_module_t  ngx_http_push_approval_module = {
 };
 
 
-/* request context: survives internal redirects through the pool cleanup */
+/*
+ * The request context.  An internal redirect (index, try_files, error_page,
+ * X-Accel-Redirect, a named location) clears r->ctx; what survives it is a
+ * request that passed the gate, nothing else.  A gate that was reading a
+ * body, notifying or waiting, and every endpoint's state, is left behind:
+ * its events are disarmed here and the location the request lands in
+ * handles it afresh.  Subrequests share their main request's pool, so they
+ * never recover anything from it.
+ */
 
 ngx_http_push_approval_ctx_t *
 ngx_http_push_approval_get_ctx(ngx_http_request_t *r)
 {
     ngx_pool_cleanup_t            *cln;
-    ngx_http_push_approval_ctx_t  *ctx;
+    ngx_http_push_approval_ctx_t  *ctx, *found;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
 
-    if (ctx == NULL && (r->internal || r->filter_finalize)) {
-        for (cln = r->pool->cleanup; cln; cln = cln->next) {
-            if (cln->handler == ngx_http_push_approval_cleanup) {
-                ctx = cln->data;
-                ngx_http_set_ctx(r, ctx, ngx_http_push_approval_module);
-                break;
-            }
-        }
+    if (ctx != NULL || r != r->main || !(r->internal || r->filter_finalize)) {
+        return ctx;
     }
 
-    return ctx;
+    found = NULL;
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler != ngx_http_push_approval_cleanup) {
+            continue;
+        }
+
+        ctx = cln->data;
+
+        if (ctx->request != r || ctx->stale) {
+            continue;
+        }
+
+        if (!ctx->endpoint && ctx->gate == NGX_HTTP_PUSH_APPROVAL_GATE_PASSED
+            && found == NULL)
+        {
+            found = ctx;
+            continue;
+        }
+
+        ngx_http_push_approval_unhold(ctx);
+        ctx->stale = 1;
+    }
+
+    if (found) {
+        ngx_http_set_ctx(r, found, ngx_http_push_approval_module);
+    }
+
+    return found;
 }
 
 
 ngx_http_push_approval_ctx_t *
-ngx_http_push_approval_create_ctx(ngx_http_request_t *r)
+ngx_http_push_approval_create_ctx(ngx_http_request_t *r, ngx_uint_t endpoint)
 {
     ngx_pool_cleanup_t            *cln;
     ngx_http_push_approval_ctx_t  *ctx;
@@ -94,6 +124,7 @@ ngx_http_push_approval_create_ctx(ngx_http_request_t *r)
     ctx = cln->data;
     ngx_memzero(ctx, sizeof(ngx_http_push_approval_ctx_t));
     ctx->request = r;
+    ctx->endpoint = endpoint ? 1 : 0;
 
     cln->handler = ngx_http_push_approval_cleanup;
 

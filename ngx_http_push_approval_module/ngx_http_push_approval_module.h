@@ -116,7 +116,8 @@ typedef enum {
     NGX_HTTP_PUSH_APPROVAL_ST_SELF_APPROVAL,
     NGX_HTTP_PUSH_APPROVAL_ST_IDENTITY_REQUIRED,
     NGX_HTTP_PUSH_APPROVAL_ST_BAD_REQUEST,
-    NGX_HTTP_PUSH_APPROVAL_ST_REVOKED
+    NGX_HTTP_PUSH_APPROVAL_ST_REVOKED,
+    NGX_HTTP_PUSH_APPROVAL_ST_SUBREQUEST
 } ngx_http_push_approval_status_e;
 
 
@@ -568,6 +569,10 @@ struct ngx_http_push_approval_ctx_s {
     ngx_str_t                     user;         /* who asked, cleaned */
     void                         *data;         /* endpoint state */
 
+    /* what a passed request's approval covers, for its subrequests */
+    ngx_str_t                     pass_scope;
+    ngx_uint_t                    pass_methods;
+
     /* waiting */
     ngx_rbtree_node_t             waiter;       /* key: first id bytes */
     ngx_event_t                   timer;        /* end of the wait */
@@ -586,6 +591,8 @@ struct ngx_http_push_approval_ctx_s {
     unsigned                      waiting:1;    /* in the waiter index */
     unsigned                      creator:1;
     unsigned                      shutdown:1;   /* worker_shutdown_timeout */
+    unsigned                      endpoint:1;   /* not the gate's */
+    unsigned                      stale:1;      /* left by a redirect */
 };
 
 
@@ -633,7 +640,7 @@ extern ngx_command_t  ngx_http_push_approval_commands[];
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_get_ctx(
     ngx_http_request_t *r);
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
-    ngx_http_request_t *r);
+    ngx_http_request_t *r, ngx_uint_t endpoint);
 
 /* gate_conf.c */
 char *ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -764,7 +771,7 @@ ngx_int_t ngx_http_push_approval_zone_lookup(
 ngx_int_t ngx_http_push_approval_zone_state(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t *state);
 ngx_int_t ngx_http_push_approval_zone_redeem(
-    ngx_http_push_approval_zone_t *zone, u_char *id);
+    ngx_http_push_approval_zone_t *zone, u_char *id, ngx_uint_t redeem);
 ngx_int_t ngx_http_push_approval_zone_pending_for(
     ngx_http_push_approval_zone_t *zone, ngx_str_t *approver, ngx_pool_t *pool,
     ngx_array_t *out);

@@ -755,7 +755,14 @@ ngx_http_push_approval_status_variable(ngx_http_request_t *r,
     ngx_str_t                     *s;
     ngx_http_push_approval_ctx_t  *ctx;
 
-    ctx = ngx_http_push_approval_get_ctx(r->main);
+    /* a refused subrequest has a context of its own */
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_http_push_approval_get_ctx(r->main);
+    }
+
     s = NULL;
 
     if (ctx) {

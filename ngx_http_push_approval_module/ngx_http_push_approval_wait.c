@@ -63,7 +63,7 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
                    NGX_HTTP_PUSH_APPROVAL_ST_NOT_FOUND, NULL, 0);
     }
 
-    ctx = ngx_http_push_approval_create_ctx(r);
+    ctx = ngx_http_push_approval_create_ctx(r, 1);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -190,25 +190,7 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
     ch = ctx->challenge;
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
 
-    if (ngx_http_push_approval_zone_redeem(ctx->zone, ch->id) != NGX_OK) {
-        ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_GONE;
-        return ngx_http_push_approval_send_status(r, ctx->status,
-                                                  &ch->id_text, 0);
-    }
-
-    if (ngx_http_push_approval_zone_lookup(ctx->zone, ch->id, ch, r->pool)
-        != NGX_OK
-        || ngx_http_push_approval_set_cookie(r, ch) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_APPROVED;
-    ctx->approval = ch->id_text;
-    ctx->user = ch->user;
-    ctx->approver = ch->decided_by;
-
-    /* the pending cookie is spent */
+    /* the header that clears the pending cookie once it is spent */
 
     clear.data = ngx_pnalloc(r->pool, sizeof("pa_pending_=; Path=; Max-Age=0; "
                                              "HttpOnly; SameSite=Strict")
@@ -223,9 +205,46 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
                     &plcf->endpoint_prefix);
     clear.len = p - clear.data;
 
-    if (ngx_http_push_approval_add_header(r, "Set-Cookie", &clear) != NGX_OK) {
+    if (ngx_http_push_approval_zone_lookup(ctx->zone, ch->id, ch, r->pool)
+        != NGX_OK)
+    {
+        ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_GONE;
+        return ngx_http_push_approval_send_status(r, ctx->status,
+                                                  &ch->id_text, 0);
+    }
+
+    /* an approval whose cookie would already have expired: nothing to mint */
+
+    if (ch->decided + ch->ttl <= ngx_time()) {
+        ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_TIMEOUT;
+        return ngx_http_push_approval_send_status(r, ctx->status,
+                                                  &ch->id_text, 0);
+    }
+
+    /*
+     * The pending secret is good for one cookie: spend it, and give it back
+     * if the cookie cannot be set after all, so that a failure here never
+     * leaves the requester with neither.
+     */
+
+    if (ngx_http_push_approval_zone_redeem(ctx->zone, ch->id, 1) != NGX_OK) {
+        ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_GONE;
+        return ngx_http_push_approval_send_status(r, ctx->status,
+                                                  &ch->id_text, 0);
+    }
+
+    if (ngx_http_push_approval_set_cookie(r, ch) != NGX_OK
+        || ngx_http_push_approval_add_header(r, "Set-Cookie", &clear)
+           != NGX_OK)
+    {
+        (void) ngx_http_push_approval_zone_redeem(ctx->zone, ch->id, 0);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_APPROVED;
+    ctx->approval = ch->id_text;
+    ctx->user = ch->user;
+    ctx->approver = ch->decided_by;
 
     accept = r->headers_in.accept;
 

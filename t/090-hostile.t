@@ -17,8 +17,8 @@
 #     add no markup of the client's, the error log gets no injected line;
 #   - a flood of 500 requests for 500 users against a tiny zone: 401 or
 #     503 unavailable (fail closed), never a pass, and the zone recovers;
-#   - an SSI include from an unprotected page reaches a protected place
-#     (the documented bypass, docs/identity.md) and `ssi off` prevents it.
+#   - an SSI include from an unprotected page into a protected place is
+#     refused (403, no push); with `ssi off` nothing is included at all.
 #
 # Each scenario has users of its own, so per-user prompt limits and
 # lockouts (issue 5) never interfere; when the build knows those
@@ -1179,14 +1179,15 @@ $t->clear_pushes;
 }
 
 # ============================================================================
-# 7. SSI: the documented bypass, and `ssi off` preventing it
+# 7. SSI: an include of a protected place from an unprotected page
 # ============================================================================
 
 {
     my $r = $t->http(path => '/pub/inc.shtml');
     is($r->{status}, 200, 'ssi on: the unprotected page');
-    like($r->{body}, qr/TOPSECRET-42/,
-        'ssi on: an include reaches the protected place without approval (docs/identity.md)');
+    unlike($r->{body}, qr/TOPSECRET-42/,
+        'ssi on: an include of the protected place is refused');
+    like($r->{body}, qr/403 Forbidden/, 'ssi on: the include got 403');
     ok($t->no_push(0.3), 'ssi on: no push');
 
     $r = $t->http(path => '/puboff/inc.shtml');
