@@ -27,6 +27,10 @@ $t->write_file('html/open/x.txt', "open x\n");
 $t->write_file('html/pint/secret.txt', "INTERNAL SECRET\n");
 $t->write_file('html/pieerr/500.html', "PIE ERR 500\n");
 $t->write_file('html/lr/x.txt', "lr x\n");
+$t->write_file('html/lr2/x.txt', "lr2 x\n");
+$t->write_file("html/pieerr/$_.html", "PIE ERR $_\n") for qw(408 503);
+$t->write_file('html/open/413.html', "OPEN 413\n");
+$t->write_file('html/open/408.html', "OPEN 408\n");
 
 my $protected = <<'EOF';
         location /admin/ { %%STD%% push_approval_approver ops; }
@@ -57,6 +61,28 @@ my $protected = <<'EOF';
             client_max_body_size 1m;
             proxy_pass http://127.0.0.1:%%RECEIVER%%/backend/;
         }
+        location /lr2/ {
+            limit_req zone=lr2; error_page 503 /pieerr/503.html;
+            %%STD%% push_approval_approver ops;
+        }
+        location /post2/ {
+            %%STD%% push_approval_approver ops;
+            client_max_body_size 10;
+            error_page 413 /open/413.html;
+            proxy_pass http://127.0.0.1:%%RECEIVER%%/backend/;
+        }
+        location /cbt2/ {
+            %%STD%% push_approval_approver ops;
+            client_body_timeout 1s;
+            error_page 408 /pieerr/408.html;
+            proxy_pass http://127.0.0.1:%%RECEIVER%%/backend/;
+        }
+        location /cbt3/ {
+            %%STD%% push_approval_approver ops;
+            client_body_timeout 1s;
+            error_page 408 /open/408.html;
+            proxy_pass http://127.0.0.1:%%RECEIVER%%/backend/;
+        }
         location /cbt/ {
             %%STD%% push_approval_approver ops;
             client_body_timeout 1s;
@@ -76,7 +102,7 @@ my $backend = <<'EOF';
     }
 EOF
 
-$t->start(PA::Std::stock_http(http => 'limit_req_zone $http_x_user zone=lr:1m rate=1r/m;')
+$t->start(PA::Std::stock_http(http => 'limit_req_zone $http_x_user zone=lr:1m rate=1r/m; limit_req_zone $http_x_user zone=lr2:1m rate=1r/m;')
     . PA::Std::server(name => 's0.test', locations => $protected)
     . PA::Std::server(port => '%%PORT2%%', name => 's0.test', listen => 'http2',
         endpoint_url => 'http://127.0.0.1:%%PORT%%/_pa/approve/', locations => $protected)
@@ -176,6 +202,22 @@ sub gated {
     ok($t->no_push(0.5), 'limit_req: no push');
 }
 
+{
+    # limit_req's 503 redirected by error_page into a protected place: a
+    # new request there, gated afresh (denied here), never the page unapproved
+    my $u = user();
+    my ($res) = gated('limit_req with error_page, first request', 'deny', path => '/lr2/x.txt',
+        headers => [$JS, "X-User: $u"]);
+    my $h = $t->http_start(path => '/lr2/x.txt', headers => [$JS, "X-User: $u", 'User-Agent: lr2b'],
+        timeout => 10);
+    my $p = $t->wait_push(2);
+    dec($p, 'deny') if $p;
+    my $r = $t->http_wait($h, 10);
+    ok($r->{status} == 503 || $r->{status} == 403, 'limit_req with error_page: 503 (or 403 gated afresh)')
+        or diag("status $r->{status} " . ($r->{error} // ''));
+    unlike($r->{body}, qr/PIE ERR/, 'limit_req with error_page: no protected page unapproved');
+}
+
 # --- HTTP/2 (h2c, prior knowledge) held and approved --------------------------------------------------------
 
 {
@@ -205,6 +247,48 @@ sub gated {
     ok($be && $be->{body} eq $body, 'HTTP/2 POST: the exact body reached the backend');
     $res = $t->curl_wait($c, 15);
     is($res->{status}, 200, 'HTTP/2 POST approved: 200');
+
+    # over client_max_body_size, error_page 413 to a static page
+    $c = $t->curl_start('--http2-prior-knowledge', '-H', 'Accept: application/json',
+        '-H', "X-User: $u", '-H', 'User-Agent: h2big', '--data-binary', '@' . $t->dir . '/h2body',
+        "$base/post2/h2");
+    $res = $t->curl_wait($c, 15);
+    is($res->{status}, 413, 'HTTP/2 POST over the limit: 413');
+    is($res->{body}, "OPEN 413\n", 'HTTP/2 POST over the limit: the error page');
+    ok($t->no_push(0.3), 'HTTP/2 POST over the limit: no push');
+
+    # denied
+    $c = $t->curl_start('--http2-prior-knowledge', '-H', 'Accept: application/json',
+        '-H', "X-User: $u", '-H', 'User-Agent: h2deny', "$base/admin/x.txt");
+    $p = $t->wait_push(5);
+    dec($p, 'deny') if $p;
+    $res = $t->curl_wait($c, 15);
+    is($res->{status}, 403, 'HTTP/2 held request denied: 403');
+}
+
+{
+    my $r = $t->http(path => '/post2/x', method => 'POST', body => 'x' x 100,
+        headers => [$JS, 'X-User: ' . user()], timeout => 10);
+    is($r->{status}, 413, 'POST over the limit, error_page 413: 413');
+    is($r->{body}, "OPEN 413\n", 'POST over the limit, error_page 413: the error page');
+    ok($t->no_push(0.3), 'POST over the limit, error_page 413: no push');
+}
+
+# --- keepalive: a held request approved, then the next one on the connection -------------
+
+{
+    my $u = user();
+    my $h = $t->http_start(path => '/admin/x.txt', keepalive => 1, timeout => 10,
+        headers => [$JS, "X-User: $u"]);
+    my $p = $t->wait_push(5);
+    dec($p, 'approve') if $p;
+    my $res = $t->http_wait($h, 10);
+    is($res->{status}, 200, 'keepalive: held request approved');
+    ok($res->{conn}, 'keepalive: connection kept');
+    my $r = $t->http(conn => $res->{conn}, path => '/admin/x.txt',
+        headers => [$JS, "X-User: $u", $t->cookie_header($res)]);
+    is($r->{status}, 200, 'keepalive: the next request with the cookie on the same connection');
+    ok($t->no_push(0.2), 'keepalive: no push');
 }
 
 # --- pipelining: a held request, then another on the same connection ------------------------------------------
@@ -235,6 +319,27 @@ sub gated {
     my @st = $all =~ m{^HTTP/1\.1 (\d{3})}mg;
     is("@st", '200 200', 'pipelined: both answered, in order');
     like($all, qr/admin x\n.*open x\n/s, 'pipelined: the held one first, then the second');
+
+    # the held one denied
+    $raw =~ s/X-User: \Q$u\E/'X-User: ' . user()/e;
+    $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $t->port, Timeout => 5);
+    print {$s} $raw;
+    $p = $t->wait_push(5);
+    dec($p, 'deny') if $p;
+    $all = '';
+    $end = time + 10;
+    $s->blocking(0);
+    while (time < $end) {
+        my $rin = '';
+        vec($rin, fileno($s), 1) = 1;
+        select(my $rout = $rin, undef, undef, 0.2) or next;
+        my $n = sysread($s, my $buf, 65536);
+        last unless $n;
+        $all .= $buf;
+    }
+    close $s;
+    @st = $all =~ m{^HTTP/1\.1 (\d{3})}mg;
+    is("@st", '403 200', 'pipelined, the first denied: 403, then the second answered');
 }
 
 # --- chunked and oversized bodies of a held POST ----------------------------------------------------------------
@@ -283,6 +388,25 @@ for my $case (['chunked', 5000], ['chunked, over the buffer (temp file)', 300000
     cmp_ok(time - $t0, '<', 8, 'client_body_timeout: ended in bounded time');
     ok($t->no_push(0.3), 'client_body_timeout: no push for an incomplete body');
     ok($t->wait_log('access.log', qr{ POST /cbt/x }, 5, $off), 'client_body_timeout: logged');
+}
+
+# with error_page 408 to a protected page and to a static one
+for my $case (['protected', '/cbt2/x'], ['static', '/cbt3/x']) {
+    my ($what, $path) = @$case;
+    my $t0 = time;
+    my $h = $t->http_start(path => $path, timeout => 10,
+        raw => "POST $path HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
+            . 'X-User: ' . user() . "\r\nContent-Length: 100\r\n\r\n0123456789");
+    my $end = time + 10;
+    while (time < $end && PA::Std::still_held($h, 0.1)) {
+        while (my $p = $t->wait_push(0.05)) { dec($p, 'deny') if $p->{json} }
+    }
+    my $r = $t->http_wait($h, 1);
+    ok($r->{status} || ($r->{error} // '') =~ /closed|no response/,
+        "client_body_timeout, error_page 408 to a $what page: answered or closed")
+        or diag("status $r->{status} " . ($r->{error} // ''));
+    cmp_ok(time - $t0, '<', 8, "client_body_timeout, error_page 408 to a $what page: bounded time");
+    unlike($r->{body}, qr/PIE ERR/, "client_body_timeout, error_page 408 to a $what page: no protected page");
 }
 
 $t->quit_clean;
