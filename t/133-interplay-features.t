@@ -248,13 +248,19 @@ sub gated {
     $res = $t->curl_wait($c, 15);
     is($res->{status}, 200, 'HTTP/2 POST approved: 200');
 
-    # over client_max_body_size, error_page 413 to a static page
+    # over client_max_body_size, error_page 413 to a static page (nginx
+    # 1.26 resets the stream after its early answer: curl may report the
+    # reset (exit 92) instead of the answer; the log shows the answer)
+    my $off = $t->log_size('access.log');
     $c = $t->curl_start('--http2-prior-knowledge', '-H', 'Accept: application/json',
         '-H', "X-User: $u", '-H', 'User-Agent: h2big', '--data-binary', '@' . $t->dir . '/h2body',
         "$base/post2/h2");
     $res = $t->curl_wait($c, 15);
-    is($res->{status}, 413, 'HTTP/2 POST over the limit: 413');
-    is($res->{body}, "OPEN 413\n", 'HTTP/2 POST over the limit: the error page');
+    ok($res->{status} == 413 || $res->{rc} == 92, 'HTTP/2 POST over the limit: 413 (or the stream reset)')
+        or diag("status $res->{status}, curl exit $res->{rc}");
+    is($res->{body}, "OPEN 413\n", 'HTTP/2 POST over the limit: the error page') if $res->{status};
+    ok($t->wait_log('access.log', qr{ 413 GET /open/413\.html }, 5, $off),
+        'HTTP/2 POST over the limit: answered with the error page');
     ok($t->no_push(0.3), 'HTTP/2 POST over the limit: no push');
 
     # denied
