@@ -37,6 +37,9 @@ for my $d (qw(hold self short lim idx tf tf2)) {
 }
 $t->write_file('html/idx/index.html', "idx index\n");
 $t->write_file('html/tf2/fallback.html', "tf2 fallback\n");
+$t->write_file('html/ss/sub/fallback.html', "ss fallback\n");
+$t->write_file('html/rec/x.html', "rec x\n");
+$t->write_file('html/recerr/403.html', "RECERR 403 page\n");
 
 my $locations = <<'EOF';
         location /hold/ { %%STD%% push_approval_approver ops; client_max_body_size 10; }
@@ -46,6 +49,18 @@ my $locations = <<'EOF';
         location /idx/ { %%STD%% push_approval_approver ops; }
         location /tf/ { %%STD%% push_approval_approver ops; try_files $uri /tf2/fallback.html; }
         location /tf2/ { %%STD%% push_approval_approver ops; }
+        location /ss/ { %%STD%% push_approval_approver ops; try_files $uri /ss/sub/fallback.html; }
+        location /ss/sub/ { %%STD%% push_approval_approver ops; push_approval_scope /ss/; }
+        location /rec/ {
+            %%STD%% push_approval_approver ops;
+            recursive_error_pages on;
+            error_page 403 /recerr/403.html;
+        }
+        location /recerr/ {
+            %%STD%% push_approval_approver ops; push_approval_wait 2s;
+            recursive_error_pages on;
+            error_page 403 /recerr/403.html;
+        }
 EOF
 
 sub error_pages {
@@ -284,7 +299,8 @@ for my $v (@V) {
     # --- a passed request keeps its pass through index and try_files ----------------------------
 
     for my $case ([ 'index', '/idx/', "idx index\n" ],
-                  [ 'try_files into another protected location', '/tf/missing.html', "tf2 fallback\n" ])
+                  [ 'try_files into another protected location', '/tf/missing.html', "tf2 fallback\n" ],
+                  [ 'try_files into a location of the same scope', '/ss/missing.html', "ss fallback\n" ])
     {
         my ($what, $path, $body) = @$case;
         my $u = user();
@@ -300,6 +316,24 @@ for my $v (@V) {
         is($r->{status}, 200, "$vn, $what with the cookie: 200");
         ok($t->no_push(0.2), "$vn, $what with the cookie: no push");
     }
+    $t->clear_pushes;
+}
+
+# --- recursive_error_pages into a protected page: each landing is gated
+# afresh (denied here, up to nginx's limit of redirects), never served
+# unapproved, and the request ends
+
+{
+    my $h = $t->http_start(path => '/rec/x.html', timeout => 20,
+        headers => [$JS, 'X-User: ' . user()]);
+    my $p = $t->wait_push(5);
+    ok($p, 'recursive error pages: gated');
+    dec($p, 'deny') if $p;
+    my $r = answer_of($h, 20);
+    answered($r, 'recursive error pages');
+    ok($r->{status} >= 400, "recursive error pages: an error status ($r->{status})");
+    unlike($r->{body}, qr/RECERR|rec x/, 'recursive error pages: nothing protected served');
+    cmp_ok(scalar @{ $r->{extra} }, '<=', 12, 'recursive error pages: bounded number of challenges');
     $t->clear_pushes;
 }
 
