@@ -3,54 +3,170 @@
  * The approval cookie.  Its value is base64url of
  *
  *   version(1) kid_len(1) kid id(16) expires(8) methods(4) bind(1)
- *   user(16) server(16) scope(16) ip(16) agent(16) mac(32)
+ *   user(16) server(16) scope(16) approver(16) ip(16) agent(16) mac(32)
  *
  * where user..agent are keyed hashes (HMAC-SHA256, truncated) of the
  * values, so nothing personal is in clear, and mac is HMAC-SHA256 over all
  * that precedes it.  Every field has a fixed length or a length byte, so
  * no value can shift another.
+ *
+ * The server is the server{}'s configured identity, never the Host a
+ * client sends, and the approver is the one who approved: a cookie opens
+ * neither another server{} nor a place that another approver guards.
  */
 
 
 #include "ngx_http_push_approval_module.h"
 
 
-#define NGX_HTTP_PUSH_APPROVAL_COOKIE_VERSION  1
+/* 2: the approver's hash; a cookie of version 1 is malformed */
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_VERSION  2
 /* values of the cookie's name looked at; a Cookie header holds fewer */
 #define NGX_HTTP_PUSH_APPROVAL_COOKIE_VALUES   128
 
 #define NGX_HTTP_PUSH_APPROVAL_COOKIE_FIXED                                   \
     (1 + 1 + NGX_HTTP_PUSH_APPROVAL_ID_BYTES + 8 + 4 + 1                      \
-     + 5 * NGX_HTTP_PUSH_APPROVAL_HASH_BYTES)
+     + 6 * NGX_HTTP_PUSH_APPROVAL_HASH_BYTES)
 
 
 
 
 static ngx_uint_t ngx_http_push_approval_verify(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *server,
-    ngx_str_t *value,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *value,
     ngx_http_push_approval_ctx_t *ctx);
+static ngx_uint_t ngx_http_push_approval_same_approver(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_http_push_approval_key_t *key,
+    ngx_str_t *user, u_char *want);
 static ngx_http_push_approval_key_t *ngx_http_push_approval_find_key(
     ngx_http_push_approval_keyring_t *ring, u_char *kid, size_t len);
 
 
-/* the server name the approval is for: the server{}'s, else the Host */
+/*
+ * The server an approval is for: the server{}'s configured identity, the
+ * same on every node with the same configuration.  Empty in a server{}
+ * without one, which nginx -t allows only where nothing is protected.
+ */
 
 void
 ngx_http_push_approval_server_name(ngx_http_request_t *r, ngx_str_t *name)
 {
-    ngx_http_core_srv_conf_t  *cscf;
+    ngx_http_push_approval_srv_conf_t  *pscf;
 
-    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+    pscf = ngx_http_get_module_srv_conf(r, ngx_http_push_approval_module);
 
-    if (cscf->server_name.len
-        && !(cscf->server_name.len == 1 && cscf->server_name.data[0] == '_'))
-    {
-        *name = cscf->server_name;
-        return;
+    *name = pscf->server_id;
+}
+
+
+/*
+ * The server{}'s identity, at merge time: push_approval_server_id, else
+ * its first server_name when that is a plain host name (not empty, "_",
+ * a regex, nor longer than a server may be).  Its keyed hash under each
+ * key is computed here, once, for the cookie check.
+ */
+
+ngx_int_t
+ngx_http_push_approval_server_identity(ngx_conf_t *cf,
+    ngx_http_push_approval_srv_conf_t *pscf)
+{
+    ngx_uint_t                           i;
+    ngx_http_core_srv_conf_t            *cscf;
+    ngx_http_push_approval_keyring_t    *ring;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    if (pscf->server_id.data == NULL) {
+        cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+
+        if (ngx_http_push_approval_valid_server_id(&cscf->server_name)
+            == NGX_OK)
+        {
+            pscf->server_id = cscf->server_name;
+
+        } else {
+            ngx_str_set(&pscf->server_id, "");
+        }
     }
 
-    *name = r->headers_in.server;
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_push_approval_module);
+    ring = pmcf->keyring;
+
+    if (ring == NULL || pscf->server_id.len == 0) {
+        return NGX_OK;
+    }
+
+    for (i = 0; i < ring->nkeys; i++) {
+        if (ngx_http_push_approval_keyed_hash_field(&ring->keys[i].user_mac,
+                                                    "server", &pscf->server_id,
+                                                    pscf->server_hash[i])
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A name fit to be a server's identity: 1 to 100 characters of a host
+ * name, a wildcard or an address; not "_" (nginx's catch-all) nor a regex.
+ * So it is shown as is, and stored and hashed without change.
+ */
+
+ngx_int_t
+ngx_http_push_approval_valid_server_id(ngx_str_t *id)
+{
+    u_char  c;
+    size_t  i;
+
+    if (id->len == 0 || id->len > NGX_HTTP_PUSH_APPROVAL_SERVER_MAX
+        || (id->len == 1 && id->data[0] == '_'))
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < id->len; i++) {
+        c = id->data[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_'
+              || c == '*' || c == ':' || c == '[' || c == ']'))
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Who approves this request: push_approval_approver, or the user where
+ * that is not set or is empty.  A challenge records it; a cookie is valid
+ * only where the approver is the one who approved it.
+ */
+
+ngx_int_t
+ngx_http_push_approval_approver(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *user,
+    ngx_str_t *approver)
+{
+    if (plcf->approver == NULL) {
+        *approver = *user;
+        return NGX_OK;
+    }
+
+    if (ngx_http_complex_value(r, plcf->approver, approver) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (approver->len == 0) {
+        *approver = *user;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -133,8 +249,7 @@ ngx_http_push_approval_check_cookie(ngx_http_request_t *r,
     reason = NGX_HTTP_PUSH_APPROVAL_RS_NONE;
 
     for (i = 0; i < n; i++) {
-        reason = ngx_http_push_approval_verify(r, plcf, &server, &values[i],
-                                               ctx);
+        reason = ngx_http_push_approval_verify(r, plcf, &values[i], ctx);
 
         if (reason == NGX_HTTP_PUSH_APPROVAL_RS_NONE) {
             ctx->reason = NGX_HTTP_PUSH_APPROVAL_RS_NONE;
@@ -155,8 +270,7 @@ ngx_http_push_approval_check_cookie(ngx_http_request_t *r,
 
 static ngx_uint_t
 ngx_http_push_approval_verify(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *server,
-    ngx_str_t *value,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *value,
     ngx_http_push_approval_ctx_t *ctx)
 {
     u_char                               raw[NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX];
@@ -165,9 +279,9 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
     u_char                               h2[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     ngx_str_t                            dec, part, user;
     ngx_uint_t                           revoked;
-    ngx_http_core_srv_conf_t            *cscf;
     ngx_http_push_approval_key_t        *key;
     ngx_http_push_approval_cookie_t      ck;
+    ngx_http_push_approval_srv_conf_t   *pscf;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
     if (value->len > NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX) {
@@ -200,11 +314,15 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
         return NGX_HTTP_PUSH_APPROVAL_RS_EXPIRED;
     }
 
-    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
-    ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "server", server,
-                                           server->data
-                                           == cscf->server_name.data, h);
-    if (!ngx_http_push_approval_mac_equal(h, ck.server, sizeof(h))) {
+    /* the server's hash under this key, computed with the configuration */
+
+    pscf = ngx_http_get_module_srv_conf(r, ngx_http_push_approval_module);
+
+    if (pscf->server_id.len == 0
+        || !ngx_http_push_approval_mac_equal(
+               pscf->server_hash[key - pmcf->keyring->keys], ck.server,
+               NGX_HTTP_PUSH_APPROVAL_HASH_BYTES))
+    {
         return NGX_HTTP_PUSH_APPROVAL_RS_SERVER;
     }
 
@@ -228,6 +346,14 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
         || !ngx_http_push_approval_mac_equal(h, ck.user, sizeof(h)))
     {
         return NGX_HTTP_PUSH_APPROVAL_RS_USER;
+    }
+
+    /* approved by another approver: as if for another server */
+
+    if (!ngx_http_push_approval_same_approver(r, plcf, key, &user,
+                                              ck.approver))
+    {
+        return NGX_HTTP_PUSH_APPROVAL_RS_SERVER;
     }
 
     if (ck.bind & (NGX_HTTP_PUSH_APPROVAL_BIND_IP
@@ -268,6 +394,52 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
     }
 
     return NGX_HTTP_PUSH_APPROVAL_RS_NONE;
+}
+
+
+/*
+ * The approver of this request against the cookie's.  A challenge keeps
+ * its approver as clean text (cut at 64 bytes), and the cookie holds the
+ * hash of that text; so the request's approver is hashed as that text.
+ * An approver from the configuration is hashed once per worker.
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_same_approver(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_http_push_approval_key_t *key,
+    ngx_str_t *user, u_char *want)
+{
+    u_char      h[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    ngx_str_t   approver, text;
+    ngx_uint_t  conf;
+
+    if (ngx_http_push_approval_approver(r, plcf, user, &approver) != NGX_OK
+        || ngx_http_push_approval_clean_text(&approver,
+                                             NGX_HTTP_PUSH_APPROVAL_USER_MAX,
+                                             &text, r->pool)
+           != NGX_OK)
+    {
+        return 0;
+    }
+
+    conf = 0;
+
+    if (text.len == approver.len
+        && ngx_memcmp(text.data, approver.data, text.len) == 0)
+    {
+        /* the configuration's own bytes, where it has them, are kept */
+
+        text = approver;
+        conf = (plcf->approver && plcf->approver->lengths == NULL
+                && text.data == plcf->approver->value.data)
+               || (plcf->user->lengths == NULL
+                   && text.data == plcf->user->value.data);
+    }
+
+    ngx_http_push_approval_keyed_hash_conf(&key->user_mac, "approver", &text,
+                                           conf, h);
+
+    return ngx_http_push_approval_mac_equal(h, want, sizeof(h));
 }
 
 
@@ -329,6 +501,8 @@ ngx_http_push_approval_parse_cookie(u_char *p, size_t len,
     ck->server = p;
     p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
     ck->scope = p;
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+    ck->approver = p;
     p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
     ck->ip = p;
     p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
@@ -408,6 +582,9 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
     p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
     ngx_http_push_approval_keyed_hash_field(&key->user_mac, "scope",
                                             &ch->scope, p);
+    p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
+    ngx_http_push_approval_keyed_hash_field(&key->user_mac, "approver",
+                                            &ch->approver, p);
     p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
 
     if (ch->bind & NGX_HTTP_PUSH_APPROVAL_BIND_IP) {

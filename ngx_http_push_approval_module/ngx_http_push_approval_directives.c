@@ -117,6 +117,13 @@ ngx_command_t  ngx_http_push_approval_commands[] = {
       0,
       NULL },
 
+    { ngx_string("push_approval_server_id"),
+      NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_server_id,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("push_approval"),
       NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_push_approval,

@@ -60,6 +60,34 @@ ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* the name a server{}'s approvals are bound to, instead of server_name */
+
+char *
+ngx_http_push_approval_server_id(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_push_approval_srv_conf_t  *pscf = conf;
+
+    ngx_str_t  *value;
+
+    if (pscf->server_id.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_push_approval_valid_server_id(&value[1]) != NGX_OK) {
+        return "must be 1 to 100 characters of a host name (letters, "
+               "digits, \".\", \"-\", \"_\", \"*\", \":\", \"[\" and "
+               "\"]\"), not \"_\"";
+    }
+
+    pscf->server_id = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
 /* a path prefix that is safe inside a Set-Cookie header */
 
 ngx_int_t

@@ -583,13 +583,12 @@ ngx_http_push_approval_keyed_hash_field(ngx_http_push_approval_mac_key_t *mk,
 
 /*
  * ngx_http_push_approval_keyed_hash_field() of a value that, when conf is
- * set, the configuration holds (a location's scope, the server{}'s
- * server_name, a user without variables): the same for every request.  A
- * worker keeps such hashes in a small table, found by the key and the
- * value's address; the configuration keeps both for the cycle, and the
- * cycle's end empties the table.  The caller hashes values that come from
- * the request (conf unset) every time, so that the table tells nothing
- * about clients.
+ * set, the configuration holds (a location's scope, a user or an approver
+ * without variables): the same for every request.  A worker keeps such
+ * hashes in a small table, found by the key and the value's address; the
+ * configuration keeps both for the cycle, and the cycle's end empties the
+ * table.  The caller hashes values that come from the request (conf unset)
+ * every time, so that the table tells nothing about clients.
  */
 
 void

@@ -20,6 +20,15 @@ static char *ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf,
 static char *ngx_http_push_approval_check_loc(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf,
     ngx_http_core_loc_conf_t *clcf);
+static void ngx_http_push_approval_check_unsafe(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf, ngx_http_core_loc_conf_t *clcf);
+static void *ngx_http_push_approval_module_loc_conf(ngx_conf_t *cf,
+    void **loc_conf, char *name, ngx_uint_t merged);
+static ngx_uint_t ngx_http_push_approval_answers(ngx_array_t *codes);
+static ngx_uint_t ngx_http_push_approval_uses_remote_user(ngx_str_t *v);
+static ngx_uint_t ngx_http_push_approval_auth_basic(ngx_conf_t *cf);
+static void ngx_http_push_approval_approvers(ngx_queue_t *locations,
+    ngx_uint_t *all, ngx_uint_t *identity);
 static ngx_int_t ngx_http_push_approval_check_servers(ngx_conf_t *cf);
 static ngx_int_t ngx_http_push_approval_init_process(ngx_cycle_t *cycle);
 static void ngx_http_push_approval_exit_process(ngx_cycle_t *cycle);
@@ -246,6 +255,20 @@ ngx_http_push_approval_check_servers(ngx_conf_t *cf)
                           pscf->file, pscf->line);
             return NGX_ERROR;
         }
+
+        /* approvals are bound to a name of the configuration, never Host */
+
+        if (pscf->server_id.len == 0) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"push_approval\" in %s:%ui: the server{} in "
+                          "%s:%ui has no name to bind approvals to (its "
+                          "first \"server_name\" is empty, \"_\", a regex "
+                          "or not a plain host name), set "
+                          "\"push_approval_server_id NAME\"",
+                          pscf->file, pscf->line, cscfp[s]->file_name,
+                          cscfp[s]->line);
+            return NGX_ERROR;
+        }
     }
 
     return NGX_OK;
@@ -351,6 +374,7 @@ ngx_http_push_approval_create_srv_conf(ngx_conf_t *cf)
      *
      *     pscf->endpoint_url = { 0, NULL };
      *     pscf->wait_prefix = { 0, NULL };
+     *     pscf->server_id = { 0, NULL };
      *     pscf->protected = 0;
      */
 
@@ -366,6 +390,10 @@ ngx_http_push_approval_merge_srv_conf(ngx_conf_t *cf, void *parent,
     ngx_http_push_approval_srv_conf_t *conf = child;
 
     ngx_conf_merge_str_value(conf->endpoint_url, prev->endpoint_url, "");
+
+    if (ngx_http_push_approval_server_identity(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }
@@ -570,7 +598,285 @@ ngx_http_push_approval_check_loc(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
+    if (!clcf->noname) {
+        /* an if{} block shares its location's rewrite codes: warned there */
+        ngx_http_push_approval_check_unsafe(cf, conf, clcf);
+    }
+
     return NGX_CONF_OK;
+}
+
+
+/*
+ * Setups nginx accepts that leave a protected place open: warnings, as
+ * each may be meant (or the missing piece lives on another server).
+ */
+
+static void
+ngx_http_push_approval_check_unsafe(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf, ngx_http_core_loc_conf_t *clcf)
+{
+    ngx_str_t                   *u;
+    ngx_uint_t                   all, identity, s;
+    ngx_array_t                **codes;
+    ngx_http_core_srv_conf_t    *cscf, **cscfp;
+    ngx_http_core_loc_conf_t    *slcf;
+    ngx_http_core_main_conf_t   *cmcf;
+
+    cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+
+    /* the rewrite module's private loc conf starts with its codes */
+
+    codes = ngx_http_push_approval_module_loc_conf(cf,
+                            ((ngx_http_conf_ctx_t *) cf->ctx)->loc_conf,
+                                                "ngx_http_rewrite_module", 0);
+
+    if (codes && *codes && ngx_http_push_approval_answers(*codes)) {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "\"push_approval\" in %s:%ui: \"return\" in location "
+                      "\"%V\" answers in the rewrite phase, before the "
+                      "approval is checked: what it returns is never gated; "
+                      "move it to a location without \"push_approval\"",
+                      conf->file, conf->line, &clcf->name);
+    }
+
+    codes = ngx_http_push_approval_module_loc_conf(cf, cscf->ctx->loc_conf,
+                                                "ngx_http_rewrite_module", 0);
+
+    if (codes && *codes && ngx_http_push_approval_answers(*codes)) {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "\"push_approval\" in %s:%ui: \"return\" in the "
+                      "server{} of location \"%V\" answers before any "
+                      "location is chosen: what it returns is never gated; "
+                      "move it to a location without \"push_approval\"",
+                      conf->file, conf->line, &clcf->name);
+    }
+
+    if (conf->separate) {
+        all = 0;
+        identity = 0;
+
+        cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+        cscfp = cmcf->servers.elts;
+
+        for (s = 0; s < cmcf->servers.nelts; s++) {
+            slcf = cscfp[s]->ctx->loc_conf[ngx_http_core_module.ctx_index];
+
+            if (slcf->locations) {
+                ngx_http_push_approval_approvers(slcf->locations, &all,
+                                                 &identity);
+            }
+        }
+
+        if (all && identity == 0) {
+            ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                          "\"push_approval_separate on\" for \"push_approval\""
+                          " in %s:%ui: no \"push_approval_endpoint approve\" "
+                          "here has \"identity=\", so every decision made "
+                          "here is refused; add \"identity=$verified_user\" "
+                          "to the approve endpoint",
+                          conf->file, conf->line);
+        }
+    }
+
+    u = &conf->user->value;
+
+    if (!ngx_http_push_approval_uses_remote_user(u)) {
+        return;
+    }
+
+    if (clcf->satisfy == NGX_HTTP_SATISFY_ANY) {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "\"push_approval_user %V\" for \"push_approval\" in "
+                      "%s:%ui: under \"satisfy any\" the password may never "
+                      "be checked and any client names the user; use "
+                      "\"satisfy all\" or a verified source (\"auth_basic\","
+                      " \"auth_request_set\", $ssl_client_s_dn under "
+                      "\"ssl_verify_client on\")", u, conf->file, conf->line);
+        return;
+    }
+
+    if (ngx_http_push_approval_auth_basic(cf)) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                  "\"push_approval_user %V\" for \"push_approval\" in %s:%ui:"
+                  " no \"auth_basic\" checks the password here, so any client"
+                  " names the user; add \"auth_basic\" or use a verified "
+                  "source (\"auth_request_set\", $ssl_client_s_dn under "
+                  "\"ssl_verify_client on\")", u, conf->file, conf->line);
+}
+
+
+/*
+ * The loc conf of a module found by name: NULL when it is not built in, or
+ * when "merged" is asked and its merge has not run yet (it runs module by
+ * module, in the cycle's order).
+ */
+
+static void *
+ngx_http_push_approval_module_loc_conf(ngx_conf_t *cf, void **loc_conf,
+    char *name, ngx_uint_t merged)
+{
+    ngx_uint_t     m;
+    ngx_module_t  *module;
+
+    for (m = 0; cf->cycle->modules[m]; m++) {
+        module = cf->cycle->modules[m];
+
+        if (module->type != NGX_HTTP_MODULE
+            || ngx_strcmp(module->name, name) != 0)
+        {
+            continue;
+        }
+
+        if (merged
+            && module->ctx_index > ngx_http_push_approval_module.ctx_index)
+        {
+            return NULL;
+        }
+
+        return loc_conf[module->ctx_index];
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Whether the codes hold a "return" with a 1xx or 2xx status: content
+ * served without the gate.  Redirects and refusals are left alone.  Codes
+ * are structs of pointer-sized fields laid end to end; a word equal to the
+ * return handler starts one.
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_answers(ngx_array_t *codes)
+{
+    u_char                         *p, *last;
+    uintptr_t                       word;
+    ngx_http_script_return_code_t   rc;
+
+    p = codes->elts;
+    last = p + codes->nelts * codes->size;
+
+    for ( /* void */ ; p + sizeof(uintptr_t) <= last; p += sizeof(uintptr_t))
+    {
+        ngx_memcpy(&word, p, sizeof(uintptr_t));
+
+        if (word != (uintptr_t) ngx_http_script_return_code
+            || p + sizeof(ngx_http_script_return_code_t) > last)
+        {
+            continue;
+        }
+
+        ngx_memcpy(&rc, p, sizeof(ngx_http_script_return_code_t));
+
+        if (rc.status < NGX_HTTP_MOVED_PERMANENTLY) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Whether auth_basic checks passwords in this location, by the tests of
+ * its own handler: its private loc conf is { realm, user_file }, complex
+ * values, NULL when unset; a realm of "off" turns it off.
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_auth_basic(ngx_conf_t *cf)
+{
+    ngx_http_complex_value_t  **ab;
+
+    ab = ngx_http_push_approval_module_loc_conf(cf,
+                            ((ngx_http_conf_ctx_t *) cf->ctx)->loc_conf,
+                            "ngx_http_auth_basic_module", 1);
+
+    if (ab == NULL
+        || ab[0] == NULL || ab[0] == NGX_CONF_UNSET_PTR
+        || ab[1] == NULL || ab[1] == NGX_CONF_UNSET_PTR)
+    {
+        return 0;
+    }
+
+    return !(ab[0]->lengths == NULL
+             && ab[0]->value.len == 3
+             && ngx_strncmp(ab[0]->value.data, "off", 3) == 0);
+}
+
+
+/* "$remote_user" or "${remote_user}" in a complex value's source */
+
+static ngx_uint_t
+ngx_http_push_approval_uses_remote_user(ngx_str_t *v)
+{
+    u_char  *p, *last;
+
+    last = v->data + v->len;
+
+    if (ngx_strlcasestrn(v->data, last, (u_char *) "${remote_user}",
+                         sizeof("${remote_user}") - 2)
+        != NULL)
+    {
+        return 1;
+    }
+
+    for (p = v->data; p < last; p++) {
+        p = ngx_strlcasestrn(p, last, (u_char *) "$remote_user",
+                             sizeof("$remote_user") - 2);
+        if (p == NULL) {
+            return 0;
+        }
+
+        p += sizeof("$remote_user") - 1;
+
+        if (p == last
+            || !(*p == '_' || (*p >= '0' && *p <= '9')
+                 || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+ngx_http_push_approval_approvers(ngx_queue_t *locations, ngx_uint_t *all,
+    ngx_uint_t *identity)
+{
+    ngx_queue_t                        *q;
+    ngx_http_core_loc_conf_t           *clcf;
+    ngx_http_location_queue_t          *lq;
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    for (q = ngx_queue_head(locations);
+         q != ngx_queue_sentinel(locations);
+         q = ngx_queue_next(q))
+    {
+        lq = (ngx_http_location_queue_t *) q;
+        clcf = lq->exact ? lq->exact : lq->inclusive;
+
+        plcf = clcf->loc_conf[ngx_http_push_approval_module.ctx_index];
+
+        if (plcf->endpoint == NGX_HTTP_PUSH_APPROVAL_EP_APPROVE) {
+            (*all)++;
+
+            if (plcf->identity) {
+                (*identity)++;
+            }
+        }
+
+        if (clcf->locations) {
+            ngx_http_push_approval_approvers(clcf->locations, all, identity);
+        }
+    }
 }
 
 

@@ -66,6 +66,7 @@
 #define NGX_HTTP_PUSH_APPROVAL_MAX_KEYS      8
 #define NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX    256    /* bytes of a value */
 #define NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS   128
+#define NGX_HTTP_PUSH_APPROVAL_WAKE_NAME     16     /* random bytes, wake.c */
 #define NGX_HTTP_PUSH_APPROVAL_MAX_CODE_TRIES 3
 #define NGX_HTTP_PUSH_APPROVAL_FORM_MAX      1024
 #define NGX_HTTP_PUSH_APPROVAL_PROMPTS_MAX   64     /* prompt_limit's N */
@@ -297,6 +298,13 @@ typedef struct {
 } ngx_http_push_approval_grant_t;
 
 
+/* a worker's entry in the zone's registry: where its wake socket is */
+typedef struct {
+    ngx_pid_t                     pid;
+    u_char                        name[NGX_HTTP_PUSH_APPROVAL_WAKE_NAME];
+} ngx_http_push_approval_worker_t;
+
+
 typedef struct {
     ngx_rbtree_t                  challenges;
     ngx_rbtree_node_t             challenges_sentinel;
@@ -316,7 +324,8 @@ typedef struct {
     ngx_atomic_uint_t             created;
     ngx_atomic_t                  journal_events;   /* of all writers */
     time_t                        distrust;     /* grantless cookies: revoked */
-    ngx_pid_t                     workers[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
+    ngx_http_push_approval_worker_t
+                                  workers[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
 
     /* metrics */
     ngx_atomic_uint_t             challenges_total[8];   /* by state */
@@ -386,6 +395,7 @@ typedef struct {
     u_char        *user;
     u_char        *server;
     u_char        *scope;
+    u_char        *approver;
     u_char        *ip;
     u_char        *agent;
     u_char        *mac;
@@ -533,6 +543,11 @@ typedef struct {
 typedef struct {
     ngx_str_t                     wait_prefix;  /* of this server{} */
     ngx_str_t                     endpoint_url;
+    /* what approvals are bound to (never the Host): empty when none */
+    ngx_str_t                     server_id;
+    /* its keyed hash under each key of the keyring */
+    u_char                        server_hash[NGX_HTTP_PUSH_APPROVAL_MAX_KEYS]
+                                      [NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
     ngx_flag_t                    protected;
     u_char                       *file;
     ngx_uint_t                    line;
@@ -730,6 +745,15 @@ ngx_uint_t ngx_http_push_approval_cookie_flags(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf);
 void ngx_http_push_approval_server_name(ngx_http_request_t *r,
     ngx_str_t *name);
+ngx_int_t ngx_http_push_approval_approver(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *user,
+    ngx_str_t *approver);
+ngx_int_t ngx_http_push_approval_server_identity(ngx_conf_t *cf,
+    ngx_http_push_approval_srv_conf_t *pscf);
+ngx_int_t ngx_http_push_approval_valid_server_id(ngx_str_t *id);
+/* the push_approval_server_id directive (gate_conf.c) */
+char *ngx_http_push_approval_server_id(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 void ngx_http_push_approval_client_hashes(ngx_http_request_t *r,
     ngx_http_push_approval_mac_key_t *mk, u_char *ip, u_char *agent);
 
@@ -801,10 +825,11 @@ void ngx_http_push_approval_zone_distrust(ngx_http_push_approval_zone_t *zone,
     time_t until);
 
 /* workers.c */
-void ngx_http_push_approval_zone_register(ngx_http_push_approval_zone_t *zone,
-    ngx_pid_t pid, ngx_uint_t on);
+ngx_int_t ngx_http_push_approval_zone_register(
+    ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_worker_t *w,
+    ngx_uint_t on);
 ngx_uint_t ngx_http_push_approval_zone_workers(
-    ngx_http_push_approval_zone_t *zone, ngx_pid_t *pids);
+    ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_worker_t *w);
 
 /* limit.c */
 void ngx_http_push_approval_user_insert(ngx_rbtree_node_t *temp,

@@ -2,12 +2,18 @@
 /*
  * Waking the worker that holds a request.
  *
- * Each worker binds a datagram socket in Linux's abstract namespace, named
- * after its pid, and registers the pid in every zone.  A decision sends
- * the challenge id to every registered worker; a worker that receives an
- * id posts the wake events of its local waiters for it.  Waiters always
- * re-read the zone, so a lost datagram only delays: a cancelable 1 s timer
- * re-checks the waiters whenever a zone's decision counter moved.
+ * Each worker binds a datagram socket in Linux's abstract namespace under
+ * a name of 128 random bits, and registers its pid and that name in every
+ * zone.  A decision sends the challenge id to every registered worker; a
+ * worker that receives an id posts the wake events of its local waiters
+ * for it.  Waiters always re-read the zone, so a lost datagram only
+ * delays: a cancelable 1 s timer re-checks the waiters whenever a zone's
+ * decision counter moved.
+ *
+ * Any local process may bind abstract names and send to them: the names
+ * cannot be guessed before they exist, so nobody can take a worker's name
+ * first; a worker that cannot bind runs on the 1 s re-check alone; and a
+ * datagram is only ever a hint to re-read the zone, whoever sent it.
  */
 
 
@@ -20,6 +26,8 @@
 #define NGX_HTTP_PUSH_APPROVAL_RECV_BATCH  256
 
 
+static ngx_int_t ngx_http_push_approval_wake_open(ngx_cycle_t *cycle,
+    ngx_http_push_approval_main_conf_t *pmcf);
 static void ngx_http_push_approval_wake_recv(ngx_event_t *rev);
 static void ngx_http_push_approval_wake_id(u_char *id);
 static void ngx_http_push_approval_wake_shutdown(void);
@@ -27,7 +35,7 @@ static void ngx_http_push_approval_poll(ngx_event_t *ev);
 static void ngx_http_push_approval_waiter_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static socklen_t ngx_http_push_approval_wake_addr(struct sockaddr_un *sun,
-    ngx_pid_t pid);
+    u_char *name);
 
 
 #define ngx_http_push_approval_waiter_ctx(n)                                  \
@@ -36,6 +44,8 @@ static socklen_t ngx_http_push_approval_wake_addr(struct sockaddr_un *sun,
 
 
 static ngx_connection_t   *ngx_http_push_approval_wake_conn;
+static ngx_http_push_approval_worker_t  ngx_http_push_approval_wake_self;
+static ngx_uint_t          ngx_http_push_approval_wake_bound;
 static ngx_rbtree_t        ngx_http_push_approval_waiters;
 static ngx_rbtree_node_t   ngx_http_push_approval_waiters_sentinel;
 static ngx_event_t         ngx_http_push_approval_poll_ev;
@@ -46,12 +56,6 @@ static ngx_uint_t          ngx_http_push_approval_nwaiters;
 ngx_int_t
 ngx_http_push_approval_wake_init(ngx_cycle_t *cycle)
 {
-    int                                  fd, size;
-    socklen_t                            len;
-    ngx_uint_t                           i;
-    ngx_connection_t                    *c;
-    struct sockaddr_un                   sun;
-    ngx_http_push_approval_zone_t      **zones;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
     if (ngx_process != NGX_PROCESS_WORKER
@@ -70,47 +74,6 @@ ngx_http_push_approval_wake_init(ngx_cycle_t *cycle)
                     &ngx_http_push_approval_waiters_sentinel,
                     ngx_http_push_approval_waiter_insert);
 
-    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd == -1) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_socket_errno,
-                      "push_approval: socket() failed");
-        return NGX_ERROR;
-    }
-
-    size = 1024 * 1024;
-    (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-
-    len = ngx_http_push_approval_wake_addr(&sun, ngx_pid);
-
-    if (bind(fd, (struct sockaddr *) &sun, len) == -1) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_socket_errno,
-                      "push_approval: bind() of the wake-up socket failed");
-        close(fd);
-        return NGX_ERROR;
-    }
-
-    c = ngx_get_connection(fd, cycle->log);
-    if (c == NULL) {
-        close(fd);
-        return NGX_ERROR;
-    }
-
-    c->read->handler = ngx_http_push_approval_wake_recv;
-    c->read->log = cycle->log;
-    c->write->log = cycle->log;
-
-    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
-        ngx_close_connection(c);
-        return NGX_ERROR;
-    }
-
-    ngx_http_push_approval_wake_conn = c;
-
-    zones = pmcf->zones.elts;
-    for (i = 0; i < pmcf->zones.nelts; i++) {
-        ngx_http_push_approval_zone_register(zones[i], ngx_pid, 1);
-    }
-
     ngx_http_push_approval_poll_ev.handler = ngx_http_push_approval_poll;
     ngx_http_push_approval_poll_ev.log = cycle->log;
     ngx_http_push_approval_poll_ev.data = pmcf;
@@ -118,6 +81,107 @@ ngx_http_push_approval_wake_init(ngx_cycle_t *cycle)
 
     ngx_add_timer(&ngx_http_push_approval_poll_ev,
                   NGX_HTTP_PUSH_APPROVAL_POLL);
+
+    /* without its socket a worker still serves: the re-check wakes */
+    (void) ngx_http_push_approval_wake_open(cycle, pmcf);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Each failure logs one [error] and leaves the worker on the 1 s re-check.
+ * The connection is kept even when unbound: it sends wake-ups to the other
+ * workers, and worker_shutdown_timeout finds paused requests through it.
+ */
+
+static ngx_int_t
+ngx_http_push_approval_wake_open(ngx_cycle_t *cycle,
+    ngx_http_push_approval_main_conf_t *pmcf)
+{
+    int                               fd, size;
+    socklen_t                         len;
+    ngx_uint_t                        i;
+    ngx_connection_t                 *c;
+    struct sockaddr_un                sun;
+    ngx_http_push_approval_zone_t   **zones;
+    ngx_http_push_approval_worker_t  *self;
+
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd == -1) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_socket_errno,
+                      "push_approval: socket() of the wake-up socket "
+                      "failed, this worker's paused requests resume "
+                      "within 1 s of a decision instead");
+        return NGX_ERROR;
+    }
+
+    c = ngx_get_connection(fd, cycle->log);
+    if (c == NULL) {
+        close(fd);
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                      "push_approval: no connection for the wake-up socket, "
+                      "this worker's paused requests resume within 1 s of "
+                      "a decision instead");
+        return NGX_ERROR;
+    }
+
+    c->read->handler = ngx_http_push_approval_wake_recv;
+    c->read->log = cycle->log;
+    c->write->log = cycle->log;
+
+    ngx_http_push_approval_wake_conn = c;
+
+    self = &ngx_http_push_approval_wake_self;
+    self->pid = ngx_pid;
+
+    if (ngx_http_push_approval_random(self->name,
+                                      NGX_HTTP_PUSH_APPROVAL_WAKE_NAME)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                      "push_approval: RAND_bytes() for the wake-up socket "
+                      "failed, this worker's paused requests resume within "
+                      "1 s of a decision instead");
+        return NGX_ERROR;
+    }
+
+    size = 1024 * 1024;
+    (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+
+    len = ngx_http_push_approval_wake_addr(&sun, self->name);
+
+    if (bind(fd, (struct sockaddr *) &sun, len) == -1) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_socket_errno,
+                      "push_approval: bind() of the wake-up socket failed, "
+                      "this worker's paused requests resume within 1 s of "
+                      "a decision instead");
+        return NGX_ERROR;
+    }
+
+    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                      "push_approval: the wake-up socket cannot be polled, "
+                      "this worker's paused requests resume within 1 s of "
+                      "a decision instead");
+        return NGX_ERROR;
+    }
+
+    ngx_http_push_approval_wake_bound = 1;
+
+    zones = pmcf->zones.elts;
+    for (i = 0; i < pmcf->zones.nelts; i++) {
+        if (ngx_http_push_approval_zone_register(zones[i], self, 1)
+            != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                          "push_approval: more than %d workers use zone "
+                          "\"%V\", this worker's paused requests resume "
+                          "within 1 s of a decision instead",
+                          NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS,
+                          &zones[i]->name);
+        }
+    }
 
     return NGX_OK;
 }
@@ -130,29 +194,32 @@ ngx_http_push_approval_wake_exit(ngx_cycle_t *cycle)
     ngx_http_push_approval_zone_t      **zones;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
-    if (ngx_http_push_approval_wake_conn == NULL) {
-        return;
-    }
-
     pmcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_push_approval_module);
 
-    zones = pmcf->zones.elts;
-    for (i = 0; i < pmcf->zones.nelts; i++) {
-        ngx_http_push_approval_zone_register(zones[i], ngx_pid, 0);
+    if (ngx_http_push_approval_wake_bound) {
+        zones = pmcf->zones.elts;
+        for (i = 0; i < pmcf->zones.nelts; i++) {
+            (void) ngx_http_push_approval_zone_register(zones[i],
+                                    &ngx_http_push_approval_wake_self, 0);
+        }
+
+        ngx_http_push_approval_wake_bound = 0;
     }
 
     if (ngx_http_push_approval_poll_ev.timer_set) {
         ngx_del_timer(&ngx_http_push_approval_poll_ev);
     }
 
-    ngx_close_connection(ngx_http_push_approval_wake_conn);
-    ngx_http_push_approval_wake_conn = NULL;
+    if (ngx_http_push_approval_wake_conn) {
+        ngx_close_connection(ngx_http_push_approval_wake_conn);
+        ngx_http_push_approval_wake_conn = NULL;
+    }
 }
 
 
 static socklen_t
-ngx_http_push_approval_wake_addr(struct sockaddr_un *sun, ngx_pid_t pid)
+ngx_http_push_approval_wake_addr(struct sockaddr_un *sun, u_char *name)
 {
     u_char  *p;
 
@@ -160,8 +227,9 @@ ngx_http_push_approval_wake_addr(struct sockaddr_un *sun, ngx_pid_t pid)
     sun->sun_family = AF_UNIX;
 
     /* sun_path[0] == '\0': the abstract namespace, nothing on disk */
-    p = ngx_sprintf((u_char *) sun->sun_path + 1, "ngx_push_approval/%P",
-                    pid);
+    p = ngx_cpymem((u_char *) sun->sun_path + 1, "ngx_push_approval/",
+                   sizeof("ngx_push_approval/") - 1);
+    p = ngx_hex_dump(p, name, NGX_HTTP_PUSH_APPROVAL_WAKE_NAME);
 
     return (socklen_t) (p - (u_char *) sun);
 }
@@ -182,6 +250,12 @@ ngx_http_push_approval_wake_recv(ngx_event_t *rev)
         ngx_http_push_approval_wake_shutdown();
         return;
     }
+
+    /*
+     * Anyone may send here: a datagram of exactly an id's length only
+     * makes the waiters for that id re-read the zone; longer ones are cut
+     * by recv() and dropped.
+     */
 
     for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_RECV_BATCH; i++) {
         n = recv(c->fd, buf, sizeof(buf), 0);
@@ -278,7 +352,9 @@ ngx_http_push_approval_wake_shutdown(void)
         ctx->wake.handler(&ctx->wake);
     }
 
-    if (ngx_http_push_approval_wake_conn) {
+    if (ngx_http_push_approval_wake_conn
+        && ngx_http_push_approval_wake_conn->read->active)
+    {
         ngx_del_event(ngx_http_push_approval_wake_conn->read, NGX_READ_EVENT,
                       0);
     }
@@ -315,20 +391,20 @@ void
 ngx_http_push_approval_wake_broadcast(ngx_http_push_approval_zone_t *zone,
     u_char *id)
 {
-    ngx_err_t           err;
-    socklen_t           len;
-    ngx_uint_t          i, n;
-    ngx_pid_t           pids[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
-    struct sockaddr_un  sun;
+    ngx_err_t                        err;
+    socklen_t                        len;
+    ngx_uint_t                       i, n;
+    struct sockaddr_un               sun;
+    ngx_http_push_approval_worker_t  w[NGX_HTTP_PUSH_APPROVAL_MAX_WORKERS];
 
     if (ngx_http_push_approval_wake_conn == NULL) {
         return;
     }
 
-    n = ngx_http_push_approval_zone_workers(zone, pids);
+    n = ngx_http_push_approval_zone_workers(zone, w);
 
     for (i = 0; i < n; i++) {
-        len = ngx_http_push_approval_wake_addr(&sun, pids[i]);
+        len = ngx_http_push_approval_wake_addr(&sun, w[i].name);
 
         if (sendto(ngx_http_push_approval_wake_conn->fd, id,
                    NGX_HTTP_PUSH_APPROVAL_ID_BYTES, MSG_DONTWAIT,
@@ -342,13 +418,13 @@ ngx_http_push_approval_wake_broadcast(ngx_http_push_approval_zone_t *zone,
 
         if (err == ECONNREFUSED || err == ENOENT) {
             /* a worker that is gone without unregistering (a crash) */
-            ngx_http_push_approval_zone_register(zone, pids[i], 0);
+            (void) ngx_http_push_approval_zone_register(zone, &w[i], 0);
             continue;
         }
 
         /* EAGAIN and the like: the safety-net poll catches up */
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, err,
-                       "push_approval: wake-up of %P not sent", pids[i]);
+                       "push_approval: wake-up of %P not sent", w[i].pid);
     }
 }
 

@@ -466,5 +466,75 @@ fails('webhook endpoint', 'push_approval_endpoint',
     qr/"webhook" is not available in this version/,
     locations => "location /_pa/hook/ {\npush_approval_endpoint webhook;\n}");
 
+# --- setups nginx accepts but that leave the gate open: warnings -------------
+#
+# Each warning names the "push_approval" line (file:line) and the fix, and
+# is absent from the corresponding safe setup.
+
+# warns($name, qr/reason/, $conf_text): passes nginx -t with that [warn]
+# pointing at the line of "push_approval zone="
+sub warns {
+    my ($name, $reason, $text) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my ($ok, $out, $conf) = $t->nginx_test($text);
+    ok($ok, "$name: passes nginx -t") or diag($out);
+    my @lines = split /\n/, ($t->read_file($conf) // '');
+    my ($w) = grep { /\[warn\]/ && $_ =~ $reason } split /\n/, $out;
+    ok($w, "$name: warns") or return diag($out);
+    my ($file, $n) = $w =~ / in (\S+):(\d+)/;
+    ok($file && $file eq $conf && ($lines[$n - 1] // '') =~ /^push_approval zone=/,
+        "$name: names the push_approval line") or diag($w);
+}
+
+sub quiet {
+    my ($name, $reason, $text) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my ($ok, $out) = $t->nginx_test($text);
+    ok($ok && !grep({ /\[warn\]/ && $_ =~ $reason } split /\n/, $out),
+        "$name: no warning") or diag($out);
+}
+
+my $RETURN = qr/"return" in .* never gated; move it to a location without "push_approval"/;
+warns('return in a protected location', $RETURN,
+    conf(loc => "$STD_LOC\nreturn 200 'hi';"));
+warns('return in an if{} of a protected location', $RETURN,
+    conf(loc => "$STD_LOC\nif (\$arg_x) {\nreturn 200 'hi';\n}"));
+warns('return in the server{} of a protected location', qr/"return" in the server\{\}/,
+    conf(server => "if (\$arg_x) {\nreturn 200 'hi';\n}"));
+quiet('return in a location without push_approval', $RETURN,
+    conf(locations => "location /open/ {\nreturn 200 'hi';\n}"));
+quiet('redirect and refusal in a protected location', $RETURN,
+    conf(loc => "$STD_LOC\nif (\$arg_x) {\nreturn 301 /elsewhere/;\n}\n"
+        . "if (\$arg_y) {\nreturn 403;\n}"));
+quiet('rewrite ... break in a protected location', $RETURN,
+    conf(loc => "$STD_LOC\nrewrite ^/admin/(.*)\$ /admin/x/\$1 break;"));
+
+my $SEPARATE = qr/"push_approval_separate on" .* no "push_approval_endpoint approve" here has "identity="/;
+my $separate = conf(loc => "$STD_LOC\npush_approval_separate on;");
+warns('separate on, approve endpoint without identity=', $SEPARATE, $separate);
+(my $with_id = $separate)
+    =~ s/push_approval_endpoint approve;/push_approval_endpoint approve identity=\$arg_who;/;
+quiet('separate on, approve endpoint with identity=', $SEPARATE, $with_id);
+(my $no_approve = $separate)
+    =~ s{location /_pa/approve/ \{\npush_approval_endpoint approve;\n\}}{};
+quiet('separate on, the approve endpoint elsewhere', $SEPARATE, $no_approve);
+
+my $REMOTE = qr/"push_approval_user \$remote_user" .* any client names the user/;
+my $remote_loc = std_without('push_approval_user') . "\npush_approval_user \$remote_user;";
+$t->write_file('htpasswd', "ops:{PLAIN}x\n");
+my $basic = "auth_basic \"admin\";\nauth_basic_user_file %%DIR%%/htpasswd;";
+warns('$remote_user without auth_basic', qr/no "auth_basic" checks the password/,
+    conf(loc => $remote_loc));
+warns('$remote_user, auth_basic off here', qr/no "auth_basic" checks the password/,
+    conf(server => $basic, loc => "$remote_loc\nauth_basic off;"));
+warns('$remote_user under satisfy any', qr/under "satisfy any"/,
+    conf(loc => "$remote_loc\n$basic\nsatisfy any;\nallow 127.0.0.1;\ndeny all;"));
+quiet('$remote_user with auth_basic, satisfy all', $REMOTE,
+    conf(loc => "$remote_loc\n$basic"));
+quiet('$remote_user with auth_basic from the server{}', $REMOTE,
+    conf(server => $basic, loc => $remote_loc));
+quiet('$http_x_remote_user is another variable', $REMOTE,
+    conf(loc => std_without('push_approval_user') . "\npush_approval_user \$http_x_remote_user;"));
+
 $t->done;
 done_testing;

@@ -76,7 +76,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     PA_CHECK(ck.kid == raw + 2);
     PA_CHECK(ck.id == ck.kid + ck.kid_len);
     PA_CHECK(ck.user > ck.id && ck.server > ck.user && ck.scope > ck.server
-             && ck.ip > ck.scope && ck.agent > ck.ip);
+             && ck.approver > ck.scope && ck.ip > ck.approver
+             && ck.agent > ck.ip);
     PA_CHECK(ck.agent + NGX_HTTP_PUSH_APPROVAL_HASH_BYTES == ck.signed_end);
     PA_CHECK(ck.mac == ck.signed_end);
     PA_CHECK(ck.mac + NGX_HTTP_PUSH_APPROVAL_MAC_BYTES == end);
