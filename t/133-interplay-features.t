@@ -346,6 +346,38 @@ sub gated {
     close $s;
     @st = $all =~ m{^HTTP/1\.1 (\d{3})}mg;
     is("@st", '403 200', 'pipelined, the first denied: 403, then the second answered');
+
+    # both protected: the second (without the first's cookie) makes its own
+    # challenge once the first is answered
+    $u = user();
+    $raw = "GET /admin/x.txt HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
+        . "X-User: $u\r\n\r\n"
+        . "GET /admin/x.txt?2 HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
+        . "X-User: $u\r\nConnection: close\r\n\r\n";
+    $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $t->port, Timeout => 5);
+    print {$s} $raw;
+    my @d;
+    for my $n (1, 2) {
+        $p = $t->wait_push(5);
+        ok($p && $p->{uri} eq '/push', "pipelined, both protected: challenge $n");
+        push @d, $p && $p->{json}{id};
+        dec($p, 'approve') if $p;
+    }
+    isnt($d[0] // '', $d[1] // '', 'pipelined, both protected: two challenges');
+    $all = '';
+    $end = time + 10;
+    $s->blocking(0);
+    while (time < $end) {
+        my $rin = '';
+        vec($rin, fileno($s), 1) = 1;
+        select(my $rout = $rin, undef, undef, 0.2) or next;
+        my $n = sysread($s, my $buf, 65536);
+        last unless $n;
+        $all .= $buf;
+    }
+    close $s;
+    @st = $all =~ m{^HTTP/1\.1 (\d{3})}mg;
+    is("@st", '200 200', 'pipelined, both protected: both approved and answered');
 }
 
 # --- chunked and oversized bodies of a held POST ----------------------------------------------------------------
