@@ -50,6 +50,10 @@ package PA::Test;
 #   hdr(res, name)  cookies(res)  cookie_attrs(res, name)  cookie_header(res)
 #   metrics(path, %http_args)  PA::Test::parse_metrics(text)
 #   done(ignore => qr//)     stops everything, then one test on the logs
+#   quit_clean(what)         QUIT now, then tests: no connection left open,
+#                            no worker killed by a signal
+#   curl_start(args...)      curl in the background -> handle
+#   curl_wait(c [, timeout]) -> { rc, status, headers, body, error }
 #
 # nginx writes its access-log line after the response left: a test that
 # reads the access log right after a response should wait_log for the line.
@@ -1113,6 +1117,77 @@ sub done {
     Test::More::diag($_) for @bad;
     $self->{done} = 1;
     return $ok;
+}
+
+# $t->quit_clean($what): stops nginx with QUIT now (as done would), then
+# two tests on the error log: no "open socket ... left in connection" (a
+# request nginx could neither finish nor close) and no worker that
+# "exited on signal".  done still checks for [alert]/[crit] afterwards.
+sub quit_clean {
+    my ($self, $what) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    $what = defined $what ? "$what: " : '';
+    my $stopped = $self->{master} ? $self->stop : 1;
+    my $log = $self->errlog;
+    my @left = grep { /open socket #\d+ left in connection/ } split /\n/, $log;
+    my @sig = grep { /exited on signal/ } split /\n/, $log;
+    Test::More::ok($stopped, "${what}nginx stopped with QUIT");
+    Test::More::ok(!@left, "${what}no connection left open at quit")
+        or Test::More::diag(join "\n", @left);
+    Test::More::ok(!@sig, "${what}no worker exited on a signal")
+        or Test::More::diag(join "\n", @sig);
+    return !@left && !@sig;
+}
+
+# my $c = $t->curl_start('--http2-prior-knowledge', URL, ...): runs curl
+# in the background (-s, -i, -m 10 unless a -m is given), its output to a
+# file of the test's directory
+sub curl_start {
+    my ($self, @args) = @_;
+    my $n = ++$self->{ncurl};
+    my $out = "$self->{dir}/curl-$n.out";
+    my @m = (grep { $_ eq '-m' } @args) ? () : ('-m', '10');
+    my $pid = fork;
+    die "fork: $!\n" unless defined $pid;
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', $out or POSIX::_exit(126);
+        open STDERR, '>', "$out.err";
+        { no warnings 'exec'; exec 'curl', '-s', '-i', @m, @args; }
+        POSIX::_exit(127);
+    }
+    return { pid => $pid, out => $out, start => time };
+}
+
+# $t->curl_wait($c, $timeout = 15) -> { rc (curl's exit status, -1 when it
+# had to be killed), status, headers => {lc => [values]}, body, time }
+# (the last response head of -i output wins: interim 1xx heads skipped)
+sub curl_wait {
+    my ($self, $c, $timeout) = @_;
+    my $done = _poll(sub { waitpid($c->{pid}, POSIX::WNOHANG()) == $c->{pid} },
+        $timeout // 15);
+    my $rc = $done ? $? >> 8 : -1;
+    unless ($done) {
+        kill 'KILL', $c->{pid};
+        waitpid($c->{pid}, 0);
+    }
+    my $raw = $self->read_file($c->{out}) // '';
+    my %res = (rc => $rc, status => 0, headers => {}, body => '', raw => $raw,
+        time => time - $c->{start});
+    while ($raw =~ s{^HTTP/[\d.]+ (\d{3})[^\n]*\n(.*?)\r?\n\r?\n}{}s) {
+        my ($st, $head) = ($1, $2);
+        next if $st >= 100 && $st < 200;
+        $res{status} = $st + 0;
+        my %h;
+        for my $l (split /\r?\n/, $head) {
+            my ($k, $v) = $l =~ /^([^:]+):[ \t]*(.*?)[ \t]*$/ or next;
+            push @{ $h{ lc $k } }, $v;
+        }
+        $res{headers} = \%h;
+        $res{body} = $raw;
+        last;
+    }
+    return \%res;
 }
 
 sub _cleanup {
