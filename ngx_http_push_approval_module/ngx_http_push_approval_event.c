@@ -23,6 +23,8 @@ static ngx_uint_t ngx_http_push_approval_plain(u_char *p, size_t len,
 static void ngx_http_push_approval_event_text(ngx_str_t *src, size_t max,
     ngx_str_t *dst, ngx_pool_t *pool);
 static void ngx_http_push_approval_redact(ngx_str_t *uri);
+static void ngx_http_push_approval_event_uri(ngx_http_request_t *r,
+    ngx_str_t *uri);
 
 
 #define ngx_http_push_approval_event_field(p, last, name, s)                  \
@@ -250,7 +252,7 @@ void
 ngx_http_push_approval_event_request(ngx_http_push_approval_event_t *e,
     ngx_http_request_t *r)
 {
-    ngx_str_t  server;
+    ngx_str_t  server, uri;
 
     ngx_http_push_approval_event_text(&r->connection->addr_text,
                                       NGX_HTTP_PUSH_APPROVAL_CLIENT_MAX,
@@ -269,11 +271,48 @@ ngx_http_push_approval_event_request(ngx_http_push_approval_event_t *e,
     ngx_http_push_approval_event_text(&r->method_name,
                                       NGX_HTTP_PUSH_APPROVAL_METHOD_MAX,
                                       &e->method, r->pool);
-    ngx_http_push_approval_event_text(&r->unparsed_uri,
-                                      NGX_HTTP_PUSH_APPROVAL_URI_MAX,
+    ngx_http_push_approval_event_uri(r, &uri);
+    ngx_http_push_approval_event_text(&uri, NGX_HTTP_PUSH_APPROVAL_URI_MAX,
                                       &e->uri, r->pool);
 
     ngx_http_push_approval_redact(&e->uri);
+}
+
+
+/*
+ * At an endpoint, the decoded path up to the first character that cannot
+ * be part of an id: a token is never written, however its URL was escaped
+ * ("{id}%2E{token}" decides as "{id}.{token}" does).
+ */
+
+static void
+ngx_http_push_approval_event_uri(ngx_http_request_t *r, ngx_str_t *uri)
+{
+    u_char                             *p, *last;
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+
+    if (plcf->endpoint == NGX_HTTP_PUSH_APPROVAL_EP_NONE
+        || r->uri.len < plcf->endpoint_prefix.len)
+    {
+        *uri = r->unparsed_uri;
+        return;
+    }
+
+    last = r->uri.data + r->uri.len;
+
+    for (p = r->uri.data + plcf->endpoint_prefix.len; p < last; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'
+              || *p == '/'))
+        {
+            break;
+        }
+    }
+
+    uri->data = r->uri.data;
+    uri->len = p - r->uri.data;
 }
 
 
@@ -361,8 +400,10 @@ ngx_http_push_approval_rejected(ngx_http_request_t *r, const char *reason)
     }
 
     if (++n > NGX_HTTP_PUSH_APPROVAL_REJECTED_RATE) {
+        /* not the request's log: its request line may carry a token */
+
         if (dropped++ == 0) {
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
                           "push_approval: more than %d \"rejected\" events "
                           "a second, the rest of this second's are not "
                           "written", NGX_HTTP_PUSH_APPROVAL_REJECTED_RATE);
