@@ -467,6 +467,10 @@ ngx_http_push_approval_zone_pending_for(ngx_http_push_approval_zone_t *zone,
             continue;
         }
 
+        if (out->nelts >= NGX_HTTP_PUSH_APPROVAL_CONSOLE_MAX) {
+            break;      /* the zone's lock is held: a bounded copy */
+        }
+
         ch = ngx_array_push(out);
         if (ch == NULL
             || (ngx_memzero(ch, sizeof(*ch)),

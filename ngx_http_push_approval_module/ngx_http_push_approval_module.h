@@ -71,6 +71,7 @@
 #define NGX_HTTP_PUSH_APPROVAL_FORM_MAX      1024
 #define NGX_HTTP_PUSH_APPROVAL_PROMPTS_MAX   64     /* prompt_limit's N */
 #define NGX_HTTP_PUSH_APPROVAL_FAILS_MAX     16     /* lockout's N */
+#define NGX_HTTP_PUSH_APPROVAL_CONSOLE_MAX   100    /* challenges listed */
 
 /* context field limits, in bytes, after escaping of control characters */
 #define NGX_HTTP_PUSH_APPROVAL_USER_MAX      64
