@@ -722,7 +722,10 @@ ngx_http_push_approval_zone_scope(ngx_pool_t *pool, ngx_str_t *zone,
 
     p = ngx_cpymem(out->data, zone->data, zone->len);
     *p++ = '\0';
-    ngx_memcpy(p, scope->data, scope->len);
+
+    if (scope->len) {
+        ngx_memcpy(p, scope->data, scope->len);
+    }
 
     return out->data;
 }

@@ -450,6 +450,7 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_push_approval_loc_conf_t *prev = parent;
     ngx_http_push_approval_loc_conf_t *conf = child;
 
+    char                               *rv;
     ngx_http_core_loc_conf_t           *clcf;
     ngx_http_push_approval_srv_conf_t  *pscf;
 
@@ -542,13 +543,6 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
     conf->zone = conf->shm_zone->data;
 
-    if (ngx_http_push_approval_zone_scope(cf->pool, &conf->shm_zone->shm.name,
-                                          &conf->scope, &conf->zone_scope)
-        == NULL)
-    {
-        return NGX_CONF_ERROR;
-    }
-
     /* user records live as long as the longest period that reads them */
 
     if (conf->zone) {
@@ -563,7 +557,19 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
         pscf->line = conf->line;
     }
 
-    return ngx_http_push_approval_check_loc(cf, conf, clcf);
+    rv = ngx_http_push_approval_check_loc(cf, conf, clcf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    if (ngx_http_push_approval_zone_scope(cf->pool, &conf->shm_zone->shm.name,
+                                          &conf->scope, &conf->zone_scope)
+        == NULL)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
