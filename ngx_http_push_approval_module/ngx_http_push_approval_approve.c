@@ -1,6 +1,7 @@
 
 /*
- * The approve endpoint (§5.2): the approver's page and decisions.
+ * The approve endpoint (docs/flow.md, "The decision"): the approver's
+ * page and decisions.
  * GET shows, never decides; POST decides with a token bound to the
  * challenge and to the kinds of decision it may take.
  */

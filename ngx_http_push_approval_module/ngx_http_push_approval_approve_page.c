@@ -1,8 +1,8 @@
 
 /*
- * ngx_http_push_approval_module: the approve page (§5.2), what an approver
- * reads before deciding: the request in full, and the form while the
- * challenge is open.
+ * ngx_http_push_approval_module: the approve page (docs/flow.md, "The
+ * approve page"), what an approver reads before deciding: the request in
+ * full, and the form while the challenge is open.
  */
 
 
@@ -29,7 +29,7 @@ static const char  ngx_http_push_approval_countdown_script[] =
 
 
 /*
- * §5.2 approve page (GET; changes nothing): the request in full, and a
+ * The approve page (GET; changes nothing): the request in full, and a
  * form to action_url while the challenge is open.
  */
 

@@ -1,6 +1,7 @@
 
 /*
- * The operators' console (§5.4) and the metrics location (§8).
+ * The operators' console (docs/flow.md, "The console") and the metrics
+ * location (docs/directives.md, push_approval_metrics).
  */
 
 

@@ -428,8 +428,8 @@ ngx_http_push_approval_check_digits(ngx_conf_t *cf, void *post, void *data)
 
 
 /*
- * Standard Webhooks (interface.md §5.3) are not built yet: a configuration
- * that counts on a signed webhook must not start without one.
+ * Standard Webhooks (docs/directives.md, "Planned") are not built yet: a
+ * configuration that counts on a signed webhook must not start without one.
  */
 
 static char *

@@ -1,6 +1,6 @@
 
 /*
- * Audit events (interface.md §7): what happened, as one JSON object, to
+ * Audit events (docs/audit.md): what happened, as one JSON object, to
  * the journal.  Every value is cleaned of control characters, truncated
  * and JSON-escaped; no cookie value, token, pending secret or code is ever
  * a field.

@@ -47,7 +47,7 @@ static ngx_int_t ngx_http_push_approval_cookie_scan(ngx_str_t *header,
 
 
 /*
- * §1.8: a page is for a GET or HEAD (see ngx_http_push_approval_wants_html()
+ * A page is only for a GET or HEAD (see ngx_http_push_approval_wants_html()
  * for the rest of the test).
  */
 

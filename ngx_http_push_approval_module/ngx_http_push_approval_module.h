@@ -148,7 +148,7 @@ typedef enum {
 } ngx_http_push_approval_mode_e;
 
 
-/* how one request is answered (§1.8) */
+/* how one request is answered: hold, page or two-step (docs/flow.md) */
 typedef enum {
     NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD = 0,
     NGX_HTTP_PUSH_APPROVAL_ANSWER_PAGE,
@@ -166,7 +166,7 @@ typedef enum {
 } ngx_http_push_approval_endpoint_e;
 
 
-/* decision token kinds (§5.2) */
+/* decision token kinds: what a decision token may decide */
 typedef enum {
     NGX_HTTP_PUSH_APPROVAL_TOKEN_ANY = 0,
     NGX_HTTP_PUSH_APPROVAL_TOKEN_DENY,

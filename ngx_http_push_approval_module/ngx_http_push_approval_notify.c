@@ -648,7 +648,8 @@ ngx_http_push_approval_json(ngx_http_request_t *r,
 
 /*
  * An ntfy publish body.  With a code the notification only opens the
- * approve page; a one-tap Approve exists only without one (§5.2).
+ * approve page: a code is typed there, so a one-tap Approve exists only
+ * without one.
  */
 
 static ngx_int_t
@@ -703,7 +704,7 @@ ngx_http_push_approval_ntfy_json(ngx_http_request_t *r,
     ngx_http_push_approval_json_str(p, "url", url);
     p = ngx_cpymem(p, ",\"clear\":true}", sizeof(",\"clear\":true}") - 1);
 
-    /* one-tap buttons: Approve only where no code is typed (§5.2) */
+    /* one-tap buttons: Approve only where no code is typed */
 
     if (!ch->code_required) {
         p = ngx_http_push_approval_ntfy_action(r, p, ch, &base, "Approve",

@@ -1,7 +1,8 @@
 
 /*
- * The wait endpoint (§5.1): a requester holding the pending secret waits
- * here for the decision and, once approved, receives the approval cookie.
+ * The wait endpoint (docs/flow.md): a requester holding the pending secret
+ * waits here for the decision and, once approved, receives the approval
+ * cookie.
  * The pending secret is good for one cookie.
  */
 
