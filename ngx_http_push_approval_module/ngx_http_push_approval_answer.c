@@ -15,11 +15,15 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_output.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_HTTP_GONE    410     /* nginx has no macro */
 
 
+static ngx_uint_t ngx_http_push_approval_http_status(ngx_uint_t status);
 static ngx_int_t ngx_http_push_approval_status_page(ngx_http_request_t *r,
     ngx_uint_t http_status, ngx_uint_t status, ngx_str_t *approval_id);
 static ngx_int_t ngx_http_push_approval_send_problem(ngx_http_request_t *r,
@@ -161,7 +165,7 @@ ngx_http_push_approval_status_name(ngx_uint_t status)
  * granted, approved and revoked; 500 for ST_NONE.
  */
 
-ngx_uint_t
+static ngx_uint_t
 ngx_http_push_approval_http_status(ngx_uint_t status)
 {
     return ngx_http_push_approval_outcome(status)->http_status;

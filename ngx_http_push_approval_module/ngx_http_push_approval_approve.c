@@ -8,6 +8,20 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_approve.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_approve_page.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_decide.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_limit.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_wake.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 typedef struct {

@@ -7,6 +7,10 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_approve_page.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_output.h"
+#include "ngx_http_push_approval_text.h"
 
 
 static void ngx_http_push_approval_challenge_list(

@@ -7,6 +7,8 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_audit_conf.h"
+#include "ngx_http_push_approval_redis.h"
 
 
 static char *ngx_http_push_approval_redis_address(ngx_conf_t *cf,

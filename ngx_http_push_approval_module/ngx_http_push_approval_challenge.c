@@ -7,6 +7,14 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_decide.h"
+#include "ngx_http_push_approval_limit.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_zone.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_CONSOLE_MAX   100    /* challenges listed */
 
 
 #define ngx_http_push_approval_join_node(n)                                   \

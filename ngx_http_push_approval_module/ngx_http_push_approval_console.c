@@ -6,6 +6,20 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_console.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_journal.h"
+#include "ngx_http_push_approval_notify.h"
+#include "ngx_http_push_approval_output.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_redis.h"
+#include "ngx_http_push_approval_writers.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 static ngx_int_t ngx_http_push_approval_console_list(ngx_http_request_t *r,

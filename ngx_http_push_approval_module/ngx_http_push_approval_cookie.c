@@ -17,6 +17,16 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_cookie.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_text.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 /* 2: the approver's hash; a cookie of version 1 is malformed */

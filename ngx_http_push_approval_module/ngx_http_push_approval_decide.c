@@ -7,6 +7,19 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_decide.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_journal.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_limit.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_wake.h"
+#include "ngx_http_push_approval_zone.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_MAX_CODE_TRIES 3
 
 
 /* challenges a lockout closes that are woken at once; the poll gets more */

@@ -9,6 +9,12 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_directives.h"
+#include "ngx_http_push_approval_audit_conf.h"
+#include "ngx_http_push_approval_endpoint_conf.h"
+#include "ngx_http_push_approval_gate_conf.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 static char *ngx_http_push_approval_zone_directive(ngx_conf_t *cf,

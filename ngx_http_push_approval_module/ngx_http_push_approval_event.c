@@ -8,6 +8,11 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_cookie.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_journal.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_EVENT_MAX      (16 * 1024)

@@ -6,8 +6,34 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_cookie.h"
+#include "ngx_http_push_approval_decide.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_limit.h"
+#include "ngx_http_push_approval_notify.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_requester.h"
+#include "ngx_http_push_approval_wake.h"
 
 
+/* how one request is answered: hold, page or two-step (docs/flow.md) */
+typedef enum {
+    NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD = 0,
+    NGX_HTTP_PUSH_APPROVAL_ANSWER_PAGE,
+    NGX_HTTP_PUSH_APPROVAL_ANSWER_TWO_STEP
+} ngx_http_push_approval_answer_e;
+
+
+static ngx_int_t ngx_http_push_approval_set_pending(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_str_t *pending);
+static ngx_int_t ngx_http_push_approval_wait_url(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_uint_t back, ngx_str_t *url);
 static ngx_int_t ngx_http_push_approval_start(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
 static void ngx_http_push_approval_body_handler(ngx_http_request_t *r);
@@ -938,7 +964,7 @@ ngx_http_push_approval_cleanup(void *data)
 
 /* the pending cookie, and the secret it carries */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_push_approval_set_pending(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *pending)
 {
@@ -985,7 +1011,7 @@ ngx_http_push_approval_set_pending(ngx_http_request_t *r,
 
 /* L{id}, and for pages ?r= with the page's own path, signed */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_push_approval_wait_url(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch, ngx_uint_t back, ngx_str_t *url)
 {

@@ -7,6 +7,9 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_GRANT_OFF                                      \

@@ -10,6 +10,7 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_headers.h"
 
 
 /* bytes of Accept header values considered, over all Accept headers */

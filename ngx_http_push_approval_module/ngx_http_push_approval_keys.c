@@ -14,6 +14,9 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_gate_conf.h"
+#include "ngx_http_push_approval_parse.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -23,6 +26,8 @@
 #include <openssl/sha.h>
 
 
+#define NGX_HTTP_PUSH_APPROVAL_KEY_MIN       32
+#define NGX_HTTP_PUSH_APPROVAL_KEY_MAX       64
 #define NGX_HTTP_PUSH_APPROVAL_SECRET_FILE_MAX  8192
 /* keyed hashes of configuration values kept by a worker, a power of 2 */
 #define NGX_HTTP_PUSH_APPROVAL_CONF_HASHES      64

@@ -5,6 +5,19 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_audit.h"
+#include "ngx_http_push_approval_audit_conf.h"
+#include "ngx_http_push_approval_cookie.h"
+#include "ngx_http_push_approval_directives.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_gate_conf.h"
+#include "ngx_http_push_approval_journal.h"
+#include "ngx_http_push_approval_notify.h"
+#include "ngx_http_push_approval_recover.h"
+#include "ngx_http_push_approval_wake.h"
+#include "ngx_http_push_approval_writers.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 static ngx_int_t ngx_http_push_approval_preconfiguration(ngx_conf_t *cf);

@@ -6,6 +6,15 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_notify.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_text.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_NOTIFY_POOL   4096   /* the push's own pool */
 
 
 typedef enum {

@@ -16,6 +16,11 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_recover.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_line.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_zone.h"
 
 #include <sys/file.h>
 

@@ -9,6 +9,12 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_requester.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_output.h"
 
 
 static ngx_int_t ngx_http_push_approval_authenticate(ngx_http_request_t *r,

@@ -8,6 +8,18 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_wait.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_approve.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_cookie.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_output.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 static ngx_int_t ngx_http_push_approval_wait_step(ngx_http_request_t *r,

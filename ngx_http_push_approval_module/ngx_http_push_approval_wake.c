@@ -18,6 +18,11 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_wake.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_workers.h"
+#include "ngx_http_push_approval_zone.h"
 
 #include <sys/un.h>
 

@@ -7,6 +7,8 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_workers.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 /*

@@ -22,6 +22,8 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_parse.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -14,6 +14,7 @@
 
 
 #include "fuzz.h"
+#include "ngx_http_push_approval_headers.h"
 
 
 #define PA_FUZZ_ACCEPT_MAX  1024

@@ -13,6 +13,7 @@
 
 
 #include "fuzz.h"
+#include "ngx_http_push_approval_cookie.h"
 
 
 int
