@@ -12,15 +12,15 @@
 #include "ngx_http_push_approval_module.h"
 
 
-char *ngx_http_push_approval_journal_directive(ngx_conf_t *cf,
+char *ngx_http_push_approval_audit_conf_journal(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-char *ngx_http_push_approval_audit_key_directive(ngx_conf_t *cf,
+char *ngx_http_push_approval_audit_conf_audit_key(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-char *ngx_http_push_approval_redis_directive(ngx_conf_t *cf,
+char *ngx_http_push_approval_audit_conf_redis(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 char *ngx_http_push_approval_stream(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-char *ngx_http_push_approval_journal_path(ngx_conf_t *cf,
+char *ngx_http_push_approval_audit_conf_journal_path(ngx_conf_t *cf,
     ngx_http_push_approval_main_conf_t *pmcf, ngx_str_t *name);
 
 

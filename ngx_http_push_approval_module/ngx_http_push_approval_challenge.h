@@ -107,19 +107,20 @@ ngx_http_push_approval_node_t *ngx_http_push_approval_find(
     ngx_http_push_approval_shctx_t *sh, u_char *id);
 ngx_http_push_approval_node_t *ngx_http_push_approval_find_live(
     ngx_http_push_approval_zone_t *zone, u_char *id);
-ngx_int_t ngx_http_push_approval_zone_create(
+ngx_int_t ngx_http_push_approval_challenge_create(
     ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
-ngx_int_t ngx_http_push_approval_zone_join(ngx_http_push_approval_zone_t *zone,
-    ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
-ngx_int_t ngx_http_push_approval_zone_lookup(
+ngx_int_t ngx_http_push_approval_challenge_join(
+    ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_challenge_t *ch,
+    ngx_pool_t *pool);
+ngx_int_t ngx_http_push_approval_challenge_lookup(
     ngx_http_push_approval_zone_t *zone, u_char *id,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool);
-ngx_int_t ngx_http_push_approval_zone_state(ngx_http_push_approval_zone_t *zone,
-    u_char *id, ngx_uint_t *state);
-ngx_int_t ngx_http_push_approval_zone_redeem(
+ngx_int_t ngx_http_push_approval_challenge_state(
+    ngx_http_push_approval_zone_t *zone, u_char *id, ngx_uint_t *state);
+ngx_int_t ngx_http_push_approval_challenge_redeem(
     ngx_http_push_approval_zone_t *zone, u_char *id, ngx_uint_t redeem);
-ngx_int_t ngx_http_push_approval_zone_pending_for(
+ngx_int_t ngx_http_push_approval_challenge_pending_for(
     ngx_http_push_approval_zone_t *zone, ngx_str_t *approver, ngx_pool_t *pool,
     ngx_array_t *out);
 

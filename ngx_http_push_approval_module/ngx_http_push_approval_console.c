@@ -114,8 +114,8 @@ ngx_http_push_approval_console_list(ngx_http_request_t *r,
     zones = pmcf->zones.elts;
 
     for (i = 0; i < pmcf->zones.nelts; i++) {
-        if (ngx_http_push_approval_zone_pending_for(zones[i], identity,
-                                                    r->pool, &list)
+        if (ngx_http_push_approval_challenge_pending_for(zones[i], identity,
+                                                         r->pool, &list)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -133,8 +133,8 @@ ngx_http_push_approval_console_list(ngx_http_request_t *r,
         ngx_str_null(url);
 
         if (pscf->endpoint_url.len
-            && ngx_http_push_approval_approve_url(r, &pscf->endpoint_url,
-                                                  &ch[i], url)
+            && ngx_http_push_approval_notify_approve_url(r, &pscf->endpoint_url,
+                                                         &ch[i], url)
                != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -348,7 +348,7 @@ ngx_http_push_approval_console_revoke(ngx_http_request_t *r,
     found = 0;
 
     for (i = 0; i < pmcf->zones.nelts; i++) {
-        if (ngx_http_push_approval_zone_revoke(zones[i], id) == NGX_OK) {
+        if (ngx_http_push_approval_grant_revoke(zones[i], id) == NGX_OK) {
             found = 1;
         }
     }

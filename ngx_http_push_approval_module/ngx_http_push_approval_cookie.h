@@ -46,12 +46,12 @@ ngx_int_t ngx_http_push_approval_check_cookie(ngx_http_request_t *r,
 ngx_int_t ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
     ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch);
-u_char *ngx_http_push_approval_zone_scope(ngx_pool_t *pool, ngx_str_t *zone,
-    ngx_str_t *scope, ngx_str_t *out);
+u_char *ngx_http_push_approval_cookie_zone_scope(ngx_pool_t *pool,
+    ngx_str_t *zone, ngx_str_t *scope, ngx_str_t *out);
 ngx_int_t ngx_http_push_approval_cookie_name(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *server,
     ngx_str_t *name);
-ngx_int_t ngx_http_push_approval_parse_cookie(u_char *p, size_t len,
+ngx_int_t ngx_http_push_approval_cookie_parse(u_char *p, size_t len,
     ngx_http_push_approval_cookie_t *ck);
 ngx_uint_t ngx_http_push_approval_cookie_flags(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf);

@@ -98,7 +98,7 @@ ngx_http_push_approval_node_event(ngx_http_push_approval_node_t *node,
 
 
 ngx_int_t
-ngx_http_push_approval_zone_notified(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_decide_notified(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t ok)
 {
     ngx_int_t                       rc;
@@ -146,7 +146,7 @@ ngx_http_push_approval_decided_by(ngx_http_push_approval_node_t *node)
  */
 
 ngx_int_t
-ngx_http_push_approval_zone_decide(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_decide(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t decision, ngx_str_t *code,
     ngx_http_push_approval_keyring_t *ring, ngx_str_t *approver,
     ngx_uint_t *result)

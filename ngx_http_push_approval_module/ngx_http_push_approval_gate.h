@@ -12,7 +12,7 @@
 #include "ngx_http_push_approval_module.h"
 
 
-void ngx_http_push_approval_challenge_event(
+void ngx_http_push_approval_gate_challenge_event(
     ngx_http_push_approval_challenge_t *ch, const char *name,
     ngx_str_t *approver, const char *reason);
 ngx_int_t ngx_http_push_approval_gate_handler(ngx_http_request_t *r);

@@ -18,12 +18,12 @@ char *ngx_http_push_approval_scope(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_push_approval_methods_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-char *ngx_http_push_approval_notify_uri(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+char *ngx_http_push_approval_gate_conf_notify(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 char *ngx_http_push_approval_bind(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-char *ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+char *ngx_http_push_approval_gate_conf_cookie(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 char *ngx_http_push_approval_rate(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_push_approval_server_id(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -28,13 +28,14 @@ void ngx_http_push_approval_grant_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 ngx_int_t ngx_http_push_approval_add_grant(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_node_t *node, ngx_str_t *approver);
-ngx_int_t ngx_http_push_approval_zone_grant(ngx_http_push_approval_zone_t *zone,
-    u_char *id, ngx_uint_t *revoked, ngx_str_t *approver, ngx_pool_t *pool);
-ngx_int_t ngx_http_push_approval_zone_revoke(
+ngx_int_t ngx_http_push_approval_grant_lookup(
+    ngx_http_push_approval_zone_t *zone, u_char *id, ngx_uint_t *revoked,
+    ngx_str_t *approver, ngx_pool_t *pool);
+ngx_int_t ngx_http_push_approval_grant_revoke(
     ngx_http_push_approval_zone_t *zone, u_char *id);
-ngx_int_t ngx_http_push_approval_zone_recover(
+ngx_int_t ngx_http_push_approval_grant_recover(
     ngx_http_push_approval_zone_t *zone, u_char *id, time_t expires);
-void ngx_http_push_approval_zone_distrust(ngx_http_push_approval_zone_t *zone,
+void ngx_http_push_approval_grant_distrust(ngx_http_push_approval_zone_t *zone,
     time_t until);
 
 

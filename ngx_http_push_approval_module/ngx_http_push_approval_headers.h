@@ -21,7 +21,7 @@ ngx_table_elt_t *ngx_http_push_approval_find_header(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_int_t ngx_http_push_approval_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
-ngx_int_t ngx_http_push_approval_cookie_values(ngx_http_request_t *r,
+ngx_int_t ngx_http_push_approval_headers_cookie_values(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *values, ngx_uint_t max);
 
 

@@ -113,8 +113,8 @@ ngx_http_push_approval_load_keys(ngx_conf_t *cf, ngx_str_t *path)
             goto failed;
         }
 
-        if (ngx_http_push_approval_parse_key(p, eol, &ring->keys[ring->nkeys],
-                                             &err)
+        if (ngx_http_push_approval_keys_parse(p, eol, &ring->keys[ring->nkeys],
+                                              &err)
             != NGX_OK)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -231,7 +231,7 @@ failed:
  */
 
 ngx_int_t
-ngx_http_push_approval_parse_key(u_char *p, u_char *last,
+ngx_http_push_approval_keys_parse(u_char *p, u_char *last,
     ngx_http_push_approval_key_t *key, const char **err)
 {
     u_char     *sp, buf[NGX_HTTP_PUSH_APPROVAL_KEY_MAX * 2];

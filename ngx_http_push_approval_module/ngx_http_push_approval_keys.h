@@ -63,7 +63,7 @@ ngx_http_push_approval_keyring_t *ngx_http_push_approval_load_keys(
     ngx_conf_t *cf, ngx_str_t *path);
 ngx_int_t ngx_http_push_approval_read_secret(ngx_conf_t *cf, ngx_str_t *path,
     ngx_str_t *content);
-ngx_int_t ngx_http_push_approval_parse_key(u_char *p, u_char *last,
+ngx_int_t ngx_http_push_approval_keys_parse(u_char *p, u_char *last,
     ngx_http_push_approval_key_t *key, const char **err);
 ngx_int_t ngx_http_push_approval_random(u_char *buf, size_t len);
 ngx_int_t ngx_http_push_approval_random_code(u_char *buf, ngx_uint_t digits);

@@ -341,7 +341,7 @@ ngx_http_push_approval_init_main_conf(ngx_conf_t *cf, void *conf)
         name.len = ngx_sprintf(name.data, "%*spush_approval",
                                name.len, NGX_HTTP_LOG_PATH) - name.data;
 
-        if (ngx_http_push_approval_journal_path(cf, pmcf, &name)
+        if (ngx_http_push_approval_audit_conf_journal_path(cf, pmcf, &name)
             != NGX_CONF_OK)
         {
             return NGX_CONF_ERROR;
@@ -555,8 +555,10 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
     conf->zone = conf->shm_zone->data;
 
-    if (ngx_http_push_approval_zone_scope(cf->pool, &conf->shm_zone->shm.name,
-                                          &conf->scope, &conf->zone_scope)
+    if (ngx_http_push_approval_cookie_zone_scope(cf->pool,
+                                                 &conf->shm_zone->shm.name,
+                                                 &conf->scope,
+                                                 &conf->zone_scope)
         == NULL)
     {
         return NGX_CONF_ERROR;

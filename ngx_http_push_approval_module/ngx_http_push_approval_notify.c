@@ -419,7 +419,7 @@ ngx_http_push_approval_default_unlocks(ngx_http_request_t *r,
 
 
 ngx_int_t
-ngx_http_push_approval_approve_url(ngx_http_request_t *r,
+ngx_http_push_approval_notify_approve_url(ngx_http_request_t *r,
     ngx_str_t *base, ngx_http_push_approval_challenge_t *ch, ngx_str_t *url)
 {
     u_char                              *p;
@@ -474,8 +474,8 @@ ngx_http_push_approval_notify_variable(ngx_http_request_t *r,
         || data == NGX_HTTP_PUSH_APPROVAL_VAR_JSON
         || data == NGX_HTTP_PUSH_APPROVAL_VAR_NTFY_JSON)
     {
-        if (ngx_http_push_approval_approve_url(r, &pscf->endpoint_url, ch,
-                                               &url)
+        if (ngx_http_push_approval_notify_approve_url(r, &pscf->endpoint_url,
+                                                      ch, &url)
             != NGX_OK)
         {
             return NGX_ERROR;

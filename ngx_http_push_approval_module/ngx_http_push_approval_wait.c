@@ -130,7 +130,7 @@ ngx_http_push_approval_pending_value(ngx_http_request_t *r,
     n.data = name;
     n.len = ngx_sprintf(name, "pa_pending_%V", id_text) - name;
 
-    return ngx_http_push_approval_cookie_values(r, &n, secret, 1) == 1
+    return ngx_http_push_approval_headers_cookie_values(r, &n, secret, 1) == 1
            ? NGX_OK : NGX_ERROR;
 }
 
@@ -148,8 +148,8 @@ ngx_http_push_approval_wait_step(ngx_http_request_t *r,
                    &ctx->challenge->id_text, 0);
     }
 
-    if (ngx_http_push_approval_zone_state(ctx->zone, ctx->challenge->id,
-                                          &state)
+    if (ngx_http_push_approval_challenge_state(ctx->zone, ctx->challenge->id,
+                                               &state)
         != NGX_OK)
     {
         state = NGX_HTTP_PUSH_APPROVAL_TIMEOUT;
@@ -218,7 +218,7 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
                     &plcf->endpoint_prefix);
     clear.len = p - clear.data;
 
-    if (ngx_http_push_approval_zone_lookup(ctx->zone, ch->id, ch, r->pool)
+    if (ngx_http_push_approval_challenge_lookup(ctx->zone, ch->id, ch, r->pool)
         != NGX_OK)
     {
         ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_GONE;
@@ -240,7 +240,9 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
      * leaves the requester with neither.
      */
 
-    if (ngx_http_push_approval_zone_redeem(ctx->zone, ch->id, 1) != NGX_OK) {
+    if (ngx_http_push_approval_challenge_redeem(ctx->zone, ch->id, 1)
+        != NGX_OK)
+    {
         ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_GONE;
         return ngx_http_push_approval_send_status(r, ctx->status,
                                                   &ch->id_text, 0);
@@ -250,7 +252,7 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
         || ngx_http_push_approval_add_header(r, "Set-Cookie", &clear)
            != NGX_OK)
     {
-        (void) ngx_http_push_approval_zone_redeem(ctx->zone, ch->id, 0);
+        (void) ngx_http_push_approval_challenge_redeem(ctx->zone, ch->id, 0);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

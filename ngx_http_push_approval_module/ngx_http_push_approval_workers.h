@@ -23,10 +23,10 @@ typedef struct {
 } ngx_http_push_approval_worker_t;
 
 
-ngx_int_t ngx_http_push_approval_zone_register(
+ngx_int_t ngx_http_push_approval_workers_register(
     ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_worker_t *w,
     ngx_uint_t on);
-ngx_uint_t ngx_http_push_approval_zone_workers(
+ngx_uint_t ngx_http_push_approval_workers_list(
     ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_worker_t *w);
 
 
