@@ -9,7 +9,11 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_adopt.h"
+#include "ngx_http_push_approval_line.h"
+#include "ngx_http_push_approval_redis.h"
 #include "ngx_http_push_approval_ship.h"
+#include "ngx_http_push_approval_writers.h"
 
 
 static void ngx_http_push_approval_adopt_file(u_char *path, size_t len);

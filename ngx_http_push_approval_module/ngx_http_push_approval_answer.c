@@ -15,11 +15,15 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_output.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_HTTP_GONE    410     /* nginx has no macro */
 
 
+static ngx_uint_t ngx_http_push_approval_http_status(ngx_uint_t status);
 static ngx_int_t ngx_http_push_approval_status_page(ngx_http_request_t *r,
     ngx_uint_t http_status, ngx_uint_t status, ngx_str_t *approval_id);
 static ngx_int_t ngx_http_push_approval_send_problem(ngx_http_request_t *r,
@@ -156,9 +160,12 @@ ngx_http_push_approval_status_name(ngx_uint_t status)
 }
 
 
-/* §6; 200 for granted, approved and revoked; 500 for ST_NONE */
+/*
+ * The HTTP status of a status (docs/flow.md, "Statuses"): 200 for
+ * granted, approved and revoked; 500 for ST_NONE.
+ */
 
-ngx_uint_t
+static ngx_uint_t
 ngx_http_push_approval_http_status(ngx_uint_t status)
 {
     return ngx_http_push_approval_outcome(status)->http_status;
@@ -166,8 +173,9 @@ ngx_http_push_approval_http_status(ngx_uint_t status)
 
 
 /*
- * §6: a page for clients that would rather read one (any method), else
- * problem+json.  retry_after > 0 adds Retry-After (limited, locked).
+ * A status answer: a page for clients that would rather read one (any
+ * method), else problem+json.  retry_after > 0 adds Retry-After (limited,
+ * locked).
  */
 
 ngx_int_t
@@ -292,7 +300,7 @@ ngx_http_push_approval_problem(ngx_http_push_approval_out_t *o,
 
 
 /*
- * After a decision (§5.2) or a revocation (§5.4): {"id","status"} for
+ * After a decision or a revocation (from the console): {"id","status"} for
  * http_status < 300, problem+json for errors; browsers get a page whose
  * element pa-result holds the outcome word or the error reason.
  */

@@ -1,12 +1,27 @@
 
 /*
- * The approve endpoint (§5.2): the approver's page and decisions.
+ * The approve endpoint (docs/flow.md, "The decision"): the approver's
+ * page and decisions.
  * GET shows, never decides; POST decides with a token bound to the
  * challenge and to the kinds of decision it may take.
  */
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_approve.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_approve_page.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_decide.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_limit.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_wake.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 typedef struct {
@@ -19,10 +34,10 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_push_approval_preflight(ngx_http_request_t *r);
-static ngx_int_t ngx_http_push_approval_parse_target(ngx_http_request_t *r,
-    ngx_http_push_approval_approve_t *ap);
+static ngx_int_t ngx_http_push_approval_approve_parse_target(
+    ngx_http_request_t *r, ngx_http_push_approval_approve_t *ap);
 static void ngx_http_push_approval_approve_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_push_approval_decide(ngx_http_request_t *r,
+static ngx_int_t ngx_http_push_approval_approve_decide(ngx_http_request_t *r,
     ngx_http_push_approval_approve_t *ap);
 static ngx_int_t ngx_http_push_approval_read_form(ngx_http_request_t *r,
     ngx_str_t *body);
@@ -54,7 +69,7 @@ ngx_http_push_approval_approve_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_push_approval_parse_target(r, ap) != NGX_OK) {
+    if (ngx_http_push_approval_approve_parse_target(r, ap) != NGX_OK) {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
             return rc;
@@ -150,7 +165,7 @@ ngx_http_push_approval_preflight(ngx_http_request_t *r)
 /* L{id}.{token}, or L{id} with "Authorization: Bearer {token}" on POST */
 
 static ngx_int_t
-ngx_http_push_approval_parse_target(ngx_http_request_t *r,
+ngx_http_push_approval_approve_parse_target(ngx_http_request_t *r,
     ngx_http_push_approval_approve_t *ap)
 {
     ngx_str_t                            text, id, token;
@@ -249,12 +264,12 @@ ngx_http_push_approval_approve_body(ngx_http_request_t *r)
         }
     }
 
-    ngx_http_finalize_request(r, ngx_http_push_approval_decide(r, ap));
+    ngx_http_finalize_request(r, ngx_http_push_approval_approve_decide(r, ap));
 }
 
 
 static ngx_int_t
-ngx_http_push_approval_decide(ngx_http_request_t *r,
+ngx_http_push_approval_approve_decide(ngx_http_request_t *r,
     ngx_http_push_approval_approve_t *ap)
 {
     u_char                               dbuf[16], cbuf[16];
@@ -348,21 +363,21 @@ ngx_http_push_approval_decide(ngx_http_request_t *r,
                                           &identity, r->pool);
     }
 
-    rc = ngx_http_push_approval_zone_decide(ap->zone, ap->id, want, &code,
+    rc = ngx_http_push_approval_decide(ap->zone, ap->id, want, &code,
                                             pmcf->keyring, &identity,
                                             &result);
 
     if (rc == NGX_OK) {
         ngx_http_push_approval_wake_broadcast(ap->zone, ap->id);
-        ngx_http_push_approval_challenge_event(ap->ch,
+        ngx_http_push_approval_gate_challenge_event(ap->ch,
             (char *) ngx_http_push_approval_status_name(result)->data,
             &identity,
             result == NGX_HTTP_PUSH_APPROVAL_ST_CODE_MISMATCH
             ? "third_wrong_code_denies" : NULL);
 
     } else if (rc == NGX_AGAIN) {
-        ngx_http_push_approval_challenge_event(ap->ch, "code_mismatch",
-                                               &identity, "wrong_code");
+        ngx_http_push_approval_gate_challenge_event(ap->ch, "code_mismatch",
+                                                    &identity, "wrong_code");
 
     } else {
         ngx_http_push_approval_rejected(r,
@@ -492,7 +507,7 @@ ngx_http_push_approval_find_challenge(ngx_http_request_t *r, u_char *id,
     zones = pmcf->zones.elts;
 
     for (i = 0; i < pmcf->zones.nelts; i++) {
-        if (ngx_http_push_approval_zone_lookup(zones[i], id, ch, r->pool)
+        if (ngx_http_push_approval_challenge_lookup(zones[i], id, ch, r->pool)
             == NGX_OK)
         {
             return zones[i];

@@ -1,17 +1,21 @@
 
 /*
- * ngx_http_push_approval_module: the approve page (§5.2), what an approver
- * reads before deciding: the request in full, and the form while the
- * challenge is open.
+ * ngx_http_push_approval_module: the approve page (docs/flow.md, "The
+ * approve page"), what an approver reads before deciding: the request in
+ * full, and the form while the challenge is open.
  */
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_approve_page.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_output.h"
+#include "ngx_http_push_approval_text.h"
 
 
-static void ngx_http_push_approval_challenge_list(
+static void ngx_http_push_approval_approve_page_challenge(
     ngx_http_push_approval_out_t *o, ngx_http_push_approval_challenge_t *ch);
-static void ngx_http_push_approval_approve_form(
+static void ngx_http_push_approval_approve_page_form(
     ngx_http_push_approval_out_t *o, ngx_http_push_approval_challenge_t *ch,
     ngx_str_t *action_url);
 static ngx_str_t *ngx_http_push_approval_state_name(
@@ -29,7 +33,7 @@ static const char  ngx_http_push_approval_countdown_script[] =
 
 
 /*
- * §5.2 approve page (GET; changes nothing): the request in full, and a
+ * The approve page (GET; changes nothing): the request in full, and a
  * form to action_url while the challenge is open.
  */
 
@@ -53,8 +57,8 @@ ngx_http_push_approval_send_approve_page(ngx_http_request_t *r,
     ngx_http_push_approval_out_html(&o, &ch->server);
     ngx_http_push_approval_out_lit(&o, "</strong>.</p>\n");
 
-    ngx_http_push_approval_challenge_list(&o, ch);
-    ngx_http_push_approval_approve_form(&o, ch, action_url);
+    ngx_http_push_approval_approve_page_challenge(&o, ch);
+    ngx_http_push_approval_approve_page_form(&o, ch, action_url);
 
     return ngx_http_push_approval_page_end(r, &o, NGX_HTTP_OK,
                                      ngx_http_push_approval_countdown_script);
@@ -62,7 +66,7 @@ ngx_http_push_approval_send_approve_page(ngx_http_request_t *r,
 
 
 static void
-ngx_http_push_approval_challenge_list(ngx_http_push_approval_out_t *o,
+ngx_http_push_approval_approve_page_challenge(ngx_http_push_approval_out_t *o,
     ngx_http_push_approval_challenge_t *ch)
 {
     time_t      now, ago, left;
@@ -107,7 +111,7 @@ ngx_http_push_approval_challenge_list(ngx_http_push_approval_out_t *o,
 
 
 static void
-ngx_http_push_approval_approve_form(ngx_http_push_approval_out_t *o,
+ngx_http_push_approval_approve_page_form(ngx_http_push_approval_out_t *o,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *action_url)
 {
     ngx_str_t  *state;

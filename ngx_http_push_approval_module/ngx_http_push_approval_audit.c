@@ -8,6 +8,8 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_audit.h"
+#include "ngx_http_push_approval_keys.h"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>

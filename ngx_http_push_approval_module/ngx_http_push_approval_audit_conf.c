@@ -7,14 +7,16 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_audit_conf.h"
+#include "ngx_http_push_approval_redis.h"
 
 
-static char *ngx_http_push_approval_redis_address(ngx_conf_t *cf,
+static char *ngx_http_push_approval_audit_conf_redis_address(ngx_conf_t *cf,
     ngx_http_push_approval_redis_conf_t *rc, ngx_str_t *addr);
 
 
 char *
-ngx_http_push_approval_journal_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_push_approval_audit_conf_journal(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_push_approval_main_conf_t  *pmcf = conf;
@@ -40,14 +42,14 @@ ngx_http_push_approval_journal_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         }
     }
 
-    return ngx_http_push_approval_journal_path(cf, pmcf, &value[1]);
+    return ngx_http_push_approval_audit_conf_journal_path(cf, pmcf, &value[1]);
 }
 
 
 /* read (or checked by nginx -t) once the journal is known */
 
 char *
-ngx_http_push_approval_audit_key_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_push_approval_audit_conf_audit_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_push_approval_main_conf_t  *pmcf = conf;
@@ -72,7 +74,7 @@ ngx_http_push_approval_audit_key_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 /* ADDRESS [password=STR] [db=N]; numeric: hiredis resolves names blocking */
 
 char *
-ngx_http_push_approval_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_push_approval_audit_conf_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_push_approval_main_conf_t  *pmcf = conf;
@@ -93,7 +95,7 @@ ngx_http_push_approval_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    if (ngx_http_push_approval_redis_address(cf, rc, &value[1])
+    if (ngx_http_push_approval_audit_conf_redis_address(cf, rc, &value[1])
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;
@@ -133,7 +135,7 @@ ngx_http_push_approval_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 static char *
-ngx_http_push_approval_redis_address(ngx_conf_t *cf,
+ngx_http_push_approval_audit_conf_redis_address(ngx_conf_t *cf,
     ngx_http_push_approval_redis_conf_t *rc, ngx_str_t *addr)
 {
     u_char     *colon;
@@ -241,7 +243,7 @@ ngx_http_push_approval_stream(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 /* created at start by the master and given to the workers' user */
 
 char *
-ngx_http_push_approval_journal_path(ngx_conf_t *cf,
+ngx_http_push_approval_audit_conf_journal_path(ngx_conf_t *cf,
     ngx_http_push_approval_main_conf_t *pmcf, ngx_str_t *name)
 {
     u_char      *p;

@@ -7,6 +7,14 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_decide.h"
+#include "ngx_http_push_approval_limit.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_zone.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_CONSOLE_MAX   100    /* challenges listed */
 
 
 #define ngx_http_push_approval_join_node(n)                                   \
@@ -99,7 +107,7 @@ ngx_http_push_approval_put(u_char *p, u_char *len, ngx_str_t *s, size_t max)
  */
 
 ngx_int_t
-ngx_http_push_approval_zone_create(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_challenge_create(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool)
 {
     u_char                          *p;
@@ -203,7 +211,7 @@ ngx_http_push_approval_zone_create(ngx_http_push_approval_zone_t *zone,
 /* a pending joinable challenge with the same join key, if any */
 
 ngx_int_t
-ngx_http_push_approval_zone_join(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_challenge_join(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool)
 {
     ngx_int_t                       rc;
@@ -255,7 +263,7 @@ ngx_http_push_approval_join_find_locked(ngx_http_push_approval_zone_t *zone,
 
 
 ngx_int_t
-ngx_http_push_approval_zone_lookup(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_challenge_lookup(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_http_push_approval_challenge_t *ch, ngx_pool_t *pool)
 {
     ngx_int_t                       rc;
@@ -376,7 +384,7 @@ ngx_http_push_approval_copy(ngx_http_push_approval_node_t *node,
 
 
 ngx_int_t
-ngx_http_push_approval_zone_state(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_challenge_state(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t *state)
 {
     ngx_http_push_approval_node_t  *node;
@@ -401,7 +409,7 @@ ngx_http_push_approval_zone_state(ngx_http_push_approval_zone_t *zone,
 /* the pending secret is good for one approval cookie */
 
 ngx_int_t
-ngx_http_push_approval_zone_redeem(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_challenge_redeem(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t redeem)
 {
     ngx_int_t                       rc;
@@ -436,8 +444,9 @@ ngx_http_push_approval_zone_redeem(ngx_http_push_approval_zone_t *zone,
  */
 
 ngx_int_t
-ngx_http_push_approval_zone_pending_for(ngx_http_push_approval_zone_t *zone,
-    ngx_str_t *approver, ngx_pool_t *pool, ngx_array_t *out)
+ngx_http_push_approval_challenge_pending_for(
+    ngx_http_push_approval_zone_t *zone, ngx_str_t *approver, ngx_pool_t *pool,
+    ngx_array_t *out)
 {
     time_t                               now;
     ngx_queue_t                         *q;

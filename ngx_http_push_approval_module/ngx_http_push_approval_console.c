@@ -1,10 +1,25 @@
 
 /*
- * The operators' console (§5.4) and the metrics location (§8).
+ * The operators' console (docs/flow.md, "The console") and the metrics
+ * location (docs/directives.md, push_approval_metrics).
  */
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_console.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_journal.h"
+#include "ngx_http_push_approval_notify.h"
+#include "ngx_http_push_approval_output.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_redis.h"
+#include "ngx_http_push_approval_writers.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 static ngx_int_t ngx_http_push_approval_console_list(ngx_http_request_t *r,
@@ -99,8 +114,8 @@ ngx_http_push_approval_console_list(ngx_http_request_t *r,
     zones = pmcf->zones.elts;
 
     for (i = 0; i < pmcf->zones.nelts; i++) {
-        if (ngx_http_push_approval_zone_pending_for(zones[i], identity,
-                                                    r->pool, &list)
+        if (ngx_http_push_approval_challenge_pending_for(zones[i], identity,
+                                                         r->pool, &list)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -118,8 +133,8 @@ ngx_http_push_approval_console_list(ngx_http_request_t *r,
         ngx_str_null(url);
 
         if (pscf->endpoint_url.len
-            && ngx_http_push_approval_approve_url(r, &pscf->endpoint_url,
-                                                  &ch[i], url)
+            && ngx_http_push_approval_notify_approve_url(r, &pscf->endpoint_url,
+                                                         &ch[i], url)
                != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -333,7 +348,7 @@ ngx_http_push_approval_console_revoke(ngx_http_request_t *r,
     found = 0;
 
     for (i = 0; i < pmcf->zones.nelts; i++) {
-        if (ngx_http_push_approval_zone_revoke(zones[i], id) == NGX_OK) {
+        if (ngx_http_push_approval_grant_revoke(zones[i], id) == NGX_OK) {
             found = 1;
         }
     }

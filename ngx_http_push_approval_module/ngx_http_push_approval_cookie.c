@@ -17,6 +17,16 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_cookie.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_text.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 /* 2: the approver's hash; a cookie of version 1 is malformed */
@@ -243,7 +253,7 @@ ngx_http_push_approval_check_cookie(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    n = ngx_http_push_approval_cookie_values(r, &name, values,
+    n = ngx_http_push_approval_headers_cookie_values(r, &name, values,
                                           NGX_HTTP_PUSH_APPROVAL_COOKIE_VALUES);
 
     reason = NGX_HTTP_PUSH_APPROVAL_RS_NONE;
@@ -290,7 +300,7 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
 
     dec.data = raw;
     if (ngx_http_push_approval_b64url_decode(&dec, value) != NGX_OK
-        || ngx_http_push_approval_parse_cookie(raw, dec.len, &ck) != NGX_OK)
+        || ngx_http_push_approval_cookie_parse(raw, dec.len, &ck) != NGX_OK)
     {
         return NGX_HTTP_PUSH_APPROVAL_RS_MALFORMED;
     }
@@ -378,8 +388,8 @@ ngx_http_push_approval_verify(ngx_http_request_t *r,
         }
     }
 
-    if (ngx_http_push_approval_zone_grant(plcf->zone, ck.id, &revoked,
-                                          &ctx->approver, r->pool)
+    if (ngx_http_push_approval_grant_lookup(plcf->zone, ck.id, &revoked,
+                                            &ctx->approver, r->pool)
         == NGX_OK
         && revoked)
     {
@@ -450,7 +460,7 @@ ngx_http_push_approval_same_approver(ngx_http_request_t *r,
 /* a decoded cookie value into its fields; pure, so that it can be fuzzed */
 
 ngx_int_t
-ngx_http_push_approval_parse_cookie(u_char *p, size_t len,
+ngx_http_push_approval_cookie_parse(u_char *p, size_t len,
     ngx_http_push_approval_cookie_t *ck)
 {
     u_char      *last;
@@ -585,8 +595,8 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
     ngx_http_push_approval_keyed_hash_field(&key->user_mac, "server", &server,
                                             p);
     p += NGX_HTTP_PUSH_APPROVAL_HASH_BYTES;
-    if (ngx_http_push_approval_zone_scope(r->pool, &zone->name, &ch->scope,
-                                          &scope)
+    if (ngx_http_push_approval_cookie_zone_scope(r->pool, &zone->name,
+                                                 &ch->scope, &scope)
         == NULL)
     {
         return NGX_ERROR;
@@ -662,8 +672,8 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_http_push_approval_challenge_event(ch, "cookie_issued",
-                                           &ch->decided_by, NULL);
+    ngx_http_push_approval_gate_challenge_event(ch, "cookie_issued",
+                                                &ch->decided_by, NULL);
 
     ngx_str_set(&value, "private, no-store");
 
@@ -709,7 +719,7 @@ ngx_http_push_approval_cookie_flags(ngx_http_request_t *r,
 /* what a cookie's scope hash covers: the zone's name, a NUL, the scope */
 
 u_char *
-ngx_http_push_approval_zone_scope(ngx_pool_t *pool, ngx_str_t *zone,
+ngx_http_push_approval_cookie_zone_scope(ngx_pool_t *pool, ngx_str_t *zone,
     ngx_str_t *scope, ngx_str_t *out)
 {
     u_char  *p;

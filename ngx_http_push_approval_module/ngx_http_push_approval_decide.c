@@ -7,6 +7,19 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_decide.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_journal.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_limit.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_wake.h"
+#include "ngx_http_push_approval_zone.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_MAX_CODE_TRIES 3
 
 
 /* challenges a lockout closes that are woken at once; the poll gets more */
@@ -85,7 +98,7 @@ ngx_http_push_approval_node_event(ngx_http_push_approval_node_t *node,
 
 
 ngx_int_t
-ngx_http_push_approval_zone_notified(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_decide_notified(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t ok)
 {
     ngx_int_t                       rc;
@@ -133,7 +146,7 @@ ngx_http_push_approval_decided_by(ngx_http_push_approval_node_t *node)
  */
 
 ngx_int_t
-ngx_http_push_approval_zone_decide(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_decide(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t decision, ngx_str_t *code,
     ngx_http_push_approval_keyring_t *ring, ngx_str_t *approver,
     ngx_uint_t *result)

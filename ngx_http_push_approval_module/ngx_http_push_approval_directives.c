@@ -9,9 +9,15 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_directives.h"
+#include "ngx_http_push_approval_audit_conf.h"
+#include "ngx_http_push_approval_endpoint_conf.h"
+#include "ngx_http_push_approval_gate_conf.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_zone.h"
 
 
-static char *ngx_http_push_approval_zone_directive(ngx_conf_t *cf,
+static char *ngx_http_push_approval_directives_zone(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_secret_file(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
@@ -49,7 +55,7 @@ ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_zone_directive,
+      ngx_http_push_approval_directives_zone,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -63,21 +69,21 @@ ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_journal"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
-      ngx_http_push_approval_journal_directive,
+      ngx_http_push_approval_audit_conf_journal,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("push_approval_audit_key"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_audit_key_directive,
+      ngx_http_push_approval_audit_conf_audit_key,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("push_approval_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
-      ngx_http_push_approval_redis_directive,
+      ngx_http_push_approval_audit_conf_redis,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -182,7 +188,7 @@ ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_notify"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_notify_uri,
+      ngx_http_push_approval_gate_conf_notify,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -211,7 +217,7 @@ ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_cookie"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
-      ngx_http_push_approval_cookie,
+      ngx_http_push_approval_gate_conf_cookie,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -256,7 +262,7 @@ ngx_command_t  ngx_http_push_approval_commands[] = {
 
 
 static char *
-ngx_http_push_approval_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_push_approval_directives_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_push_approval_main_conf_t  *pmcf = conf;
@@ -428,8 +434,8 @@ ngx_http_push_approval_check_digits(ngx_conf_t *cf, void *post, void *data)
 
 
 /*
- * Standard Webhooks (interface.md §5.3) are not built yet: a configuration
- * that counts on a signed webhook must not start without one.
+ * Standard Webhooks (docs/directives.md, "Planned") are not built yet: a
+ * configuration that counts on a signed webhook must not start without one.
  */
 
 static char *

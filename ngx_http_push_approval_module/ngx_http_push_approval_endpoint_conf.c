@@ -7,6 +7,10 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_endpoint_conf.h"
+#include "ngx_http_push_approval_approve.h"
+#include "ngx_http_push_approval_console.h"
+#include "ngx_http_push_approval_wait.h"
 
 
 char *

@@ -10,6 +10,7 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_escape.h"
 
 
 static ngx_uint_t ngx_http_push_approval_is_control(uint32_t c);

@@ -1,6 +1,6 @@
 
 /*
- * Audit events (interface.md §7): what happened, as one JSON object, to
+ * Audit events (docs/audit.md): what happened, as one JSON object, to
  * the journal.  Every value is cleaned of control characters, truncated
  * and JSON-escaped; no cookie value, token, pending secret or code is ever
  * a field.
@@ -8,6 +8,11 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_cookie.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_journal.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_EVENT_MAX      (16 * 1024)

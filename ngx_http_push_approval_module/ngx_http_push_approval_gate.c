@@ -6,12 +6,38 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_cookie.h"
+#include "ngx_http_push_approval_decide.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_limit.h"
+#include "ngx_http_push_approval_notify.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_requester.h"
+#include "ngx_http_push_approval_wake.h"
 
 
+/* how one request is answered: hold, page or two-step (docs/flow.md) */
+typedef enum {
+    NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD = 0,
+    NGX_HTTP_PUSH_APPROVAL_ANSWER_PAGE,
+    NGX_HTTP_PUSH_APPROVAL_ANSWER_TWO_STEP
+} ngx_http_push_approval_answer_e;
+
+
+static ngx_int_t ngx_http_push_approval_set_pending(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_str_t *pending);
+static ngx_int_t ngx_http_push_approval_gate_wait_url(ngx_http_request_t *r,
+    ngx_http_push_approval_challenge_t *ch, ngx_uint_t back, ngx_str_t *url);
 static ngx_int_t ngx_http_push_approval_start(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
 static void ngx_http_push_approval_body_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_push_approval_challenge(ngx_http_request_t *r,
+static ngx_int_t ngx_http_push_approval_gate_challenge(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
 static ngx_int_t ngx_http_push_approval_fill(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf,
@@ -20,9 +46,9 @@ static ngx_uint_t ngx_http_push_approval_choose(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf);
 static ngx_int_t ngx_http_push_approval_notified(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
-static ngx_int_t ngx_http_push_approval_wait(ngx_http_request_t *r,
+static ngx_int_t ngx_http_push_approval_gate_wait(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf);
-static ngx_int_t ngx_http_push_approval_answer(ngx_http_request_t *r,
+static ngx_int_t ngx_http_push_approval_gate_answer(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status);
 static ngx_int_t ngx_http_push_approval_refuse(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status);
@@ -92,7 +118,7 @@ ngx_http_push_approval_gate_handler(ngx_http_request_t *r)
             return NGX_AGAIN;
         }
 
-        return ngx_http_push_approval_challenge(r, ctx, plcf);
+        return ngx_http_push_approval_gate_challenge(r, ctx, plcf);
 
     case NGX_HTTP_PUSH_APPROVAL_GATE_NOTIFY:
         if (!ctx->notify_done) {
@@ -102,7 +128,7 @@ ngx_http_push_approval_gate_handler(ngx_http_request_t *r)
         return ngx_http_push_approval_notified(r, ctx, plcf);
 
     case NGX_HTTP_PUSH_APPROVAL_GATE_WAIT:
-        return ngx_http_push_approval_wait(r, ctx, plcf);
+        return ngx_http_push_approval_gate_wait(r, ctx, plcf);
 
     default: /* PASSED, ANSWERED */
         return NGX_DECLINED;
@@ -274,7 +300,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
     }
 
     if (user.len == 0) {
-        return ngx_http_push_approval_answer(r, ctx,
+        return ngx_http_push_approval_gate_answer(r, ctx,
                                          NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY);
     }
 
@@ -297,7 +323,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
     }
 
     if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked) {
-        return ngx_http_push_approval_challenge(r, ctx, plcf);
+        return ngx_http_push_approval_gate_challenge(r, ctx, plcf);
     }
 
     /* read the body before pausing, as the mirror module does */
@@ -323,7 +349,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
      */
 
     if (ctx->body_read) {
-        return ngx_http_push_approval_challenge(r, ctx, plcf);
+        return ngx_http_push_approval_gate_challenge(r, ctx, plcf);
     }
 
     return NGX_DONE;
@@ -350,7 +376,7 @@ ngx_http_push_approval_body_handler(ngx_http_request_t *r)
 
 
 static ngx_int_t
-ngx_http_push_approval_challenge(ngx_http_request_t *r,
+ngx_http_push_approval_gate_challenge(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf)
 {
     ngx_int_t                            rc;
@@ -387,13 +413,13 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
     }
 
     if (ch->joinable) {
-        rc = ngx_http_push_approval_zone_join(ctx->zone, ch, r->pool);
+        rc = ngx_http_push_approval_challenge_join(ctx->zone, ch, r->pool);
 
         if (rc == NGX_OK) {
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "push_approval: joined a pending challenge");
             ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_WAIT;
-            return ngx_http_push_approval_wait(r, ctx, plcf);
+            return ngx_http_push_approval_gate_wait(r, ctx, plcf);
         }
 
         if (rc == NGX_ERROR) {
@@ -409,24 +435,24 @@ ngx_http_push_approval_challenge(ngx_http_request_t *r,
     }
 
     if (rc == NGX_OK) {
-        rc = ngx_http_push_approval_zone_create(ctx->zone, ch, r->pool);
+        rc = ngx_http_push_approval_challenge_create(ctx->zone, ch, r->pool);
     }
 
     if (rc == NGX_BUSY) {
         ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_WAIT;     /* lost a race */
-        return ngx_http_push_approval_wait(r, ctx, plcf);
+        return ngx_http_push_approval_gate_wait(r, ctx, plcf);
     }
 
     if (rc == NGX_OK) {
-        ngx_http_push_approval_challenge_event(ch, "challenge_created", NULL,
-                                               NULL);
+        ngx_http_push_approval_gate_challenge_event(ch, "challenge_created",
+                                                    NULL, NULL);
     }
 
     if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "push_approval: zone \"%V\" is full",
                       &ctx->zone->name);
-        return ngx_http_push_approval_answer(r, ctx,
+        return ngx_http_push_approval_gate_answer(r, ctx,
                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
     }
 
@@ -648,10 +674,11 @@ ngx_http_push_approval_notified(ngx_http_request_t *r,
                       &plcf->notify, ctx->notify_status);
     }
 
-    ngx_http_push_approval_challenge_event(ch, ok ? "notified" : "push_failed",
-                                           NULL, NULL);
+    ngx_http_push_approval_gate_challenge_event(ch,
+                                                ok ? "notified" : "push_failed",
+                                                NULL, NULL);
 
-    if (ngx_http_push_approval_zone_notified(ctx->zone, ch->id, ok) == NGX_OK
+    if (ngx_http_push_approval_decide_notified(ctx->zone, ch->id, ok) == NGX_OK
         && !ok)
     {
         /* joined requests in any worker end with push_failed too */
@@ -659,20 +686,20 @@ ngx_http_push_approval_notified(ngx_http_request_t *r,
     }
 
     if (!ok) {
-        return ngx_http_push_approval_answer(r, ctx,
+        return ngx_http_push_approval_gate_answer(r, ctx,
                                          NGX_HTTP_PUSH_APPROVAL_ST_PUSH_FAILED);
     }
 
     if (ch->answer == NGX_HTTP_PUSH_APPROVAL_ANSWER_HOLD) {
         ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_WAIT;
-        return ngx_http_push_approval_wait(r, ctx, plcf);
+        return ngx_http_push_approval_gate_wait(r, ctx, plcf);
     }
 
     ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_ANSWERED;
     ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_PENDING;
 
     if (ngx_http_push_approval_set_pending(r, ch, &pending) != NGX_OK
-        || ngx_http_push_approval_wait_url(r, ch,
+        || ngx_http_push_approval_gate_wait_url(r, ch,
                ch->answer == NGX_HTTP_PUSH_APPROVAL_ANSWER_PAGE, &wait)
            != NGX_OK)
     {
@@ -692,7 +719,7 @@ ngx_http_push_approval_notified(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_push_approval_wait(ngx_http_request_t *r,
+ngx_http_push_approval_gate_wait(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf)
 {
     ngx_uint_t                           state;
@@ -701,11 +728,11 @@ ngx_http_push_approval_wait(ngx_http_request_t *r,
     ch = ctx->challenge;
 
     if (ctx->shutdown) {
-        return ngx_http_push_approval_answer(r, ctx,
+        return ngx_http_push_approval_gate_answer(r, ctx,
                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
     }
 
-    if (ngx_http_push_approval_zone_state(ctx->zone, ch->id, &state)
+    if (ngx_http_push_approval_challenge_state(ctx->zone, ch->id, &state)
         != NGX_OK)
     {
         state = NGX_HTTP_PUSH_APPROVAL_TIMEOUT;
@@ -723,17 +750,17 @@ ngx_http_push_approval_wait(ngx_http_request_t *r,
         break;
 
     default:
-        return ngx_http_push_approval_answer(r, ctx,
+        return ngx_http_push_approval_gate_answer(r, ctx,
                    ngx_http_push_approval_state_status(state));
     }
 
     ngx_http_push_approval_unhold(ctx);
 
-    if (ngx_http_push_approval_zone_lookup(ctx->zone, ch->id, ch, r->pool)
+    if (ngx_http_push_approval_challenge_lookup(ctx->zone, ch->id, ch, r->pool)
         != NGX_OK
         || ngx_http_push_approval_set_cookie(r, ctx->zone, ch) != NGX_OK)
     {
-        return ngx_http_push_approval_answer(r, ctx,
+        return ngx_http_push_approval_gate_answer(r, ctx,
                                          NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE);
     }
 
@@ -829,15 +856,16 @@ ngx_http_push_approval_refuse(ngx_http_request_t *r,
 
     ctx->challenge = NULL;
 
-    return ngx_http_push_approval_answer(r, ctx, status);
+    return ngx_http_push_approval_gate_answer(r, ctx, status);
 }
 
 
 /* an event about a challenge, with its recorded context */
 
 void
-ngx_http_push_approval_challenge_event(ngx_http_push_approval_challenge_t *ch,
-    const char *name, ngx_str_t *approver, const char *reason)
+ngx_http_push_approval_gate_challenge_event(
+    ngx_http_push_approval_challenge_t *ch, const char *name,
+    ngx_str_t *approver, const char *reason)
 {
     ngx_http_push_approval_event_t  e;
 
@@ -858,7 +886,7 @@ ngx_http_push_approval_challenge_event(ngx_http_push_approval_challenge_t *ch,
 
 
 static ngx_int_t
-ngx_http_push_approval_answer(ngx_http_request_t *r,
+ngx_http_push_approval_gate_answer(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status)
 {
     ngx_str_t  *id;
@@ -920,8 +948,8 @@ ngx_http_push_approval_cleanup(void *data)
         ok = ctx->notify_done
              && ctx->notify_status >= 200 && ctx->notify_status < 300;
 
-        if (ngx_http_push_approval_zone_notified(ctx->zone,
-                                                 ctx->challenge->id, ok)
+        if (ngx_http_push_approval_decide_notified(ctx->zone,
+                                                   ctx->challenge->id, ok)
                 == NGX_OK
             && !ok)
         {
@@ -938,7 +966,7 @@ ngx_http_push_approval_cleanup(void *data)
 
 /* the pending cookie, and the secret it carries */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_push_approval_set_pending(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch, ngx_str_t *pending)
 {
@@ -985,8 +1013,8 @@ ngx_http_push_approval_set_pending(ngx_http_request_t *r,
 
 /* L{id}, and for pages ?r= with the page's own path, signed */
 
-ngx_int_t
-ngx_http_push_approval_wait_url(ngx_http_request_t *r,
+static ngx_int_t
+ngx_http_push_approval_gate_wait_url(ngx_http_request_t *r,
     ngx_http_push_approval_challenge_t *ch, ngx_uint_t back, ngx_str_t *url)
 {
     u_char                              *p;

@@ -7,6 +7,8 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_gate_conf.h"
+#include "ngx_http_push_approval_cookie.h"
 
 
 char *
@@ -195,7 +197,7 @@ ngx_http_push_approval_methods_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 char *
-ngx_http_push_approval_notify_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_push_approval_gate_conf_notify(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_push_approval_loc_conf_t  *plcf = conf;
@@ -253,7 +255,8 @@ ngx_http_push_approval_bind(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 char *
-ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_push_approval_gate_conf_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
 {
     ngx_http_push_approval_loc_conf_t  *plcf = conf;
 

@@ -7,6 +7,9 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_GRANT_OFF                                      \
@@ -78,7 +81,7 @@ ngx_http_push_approval_add_grant(ngx_http_push_approval_zone_t *zone,
 /* the cookie path: one lookup, nothing written */
 
 ngx_int_t
-ngx_http_push_approval_zone_grant(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_grant_lookup(ngx_http_push_approval_zone_t *zone,
     u_char *id, ngx_uint_t *revoked, ngx_str_t *approver, ngx_pool_t *pool)
 {
     ngx_http_push_approval_grant_t  *g;
@@ -121,7 +124,7 @@ ngx_http_push_approval_zone_grant(ngx_http_push_approval_zone_t *zone,
 
 
 ngx_int_t
-ngx_http_push_approval_zone_revoke(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_grant_revoke(ngx_http_push_approval_zone_t *zone,
     u_char *id)
 {
     ngx_http_push_approval_grant_t  *g;
@@ -148,7 +151,7 @@ ngx_http_push_approval_zone_revoke(ngx_http_push_approval_zone_t *zone,
  */
 
 ngx_int_t
-ngx_http_push_approval_zone_recover(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_grant_recover(ngx_http_push_approval_zone_t *zone,
     u_char *id, time_t expires)
 {
     ngx_uint_t                       pages;
@@ -211,7 +214,7 @@ ngx_http_push_approval_zone_recover(ngx_http_push_approval_zone_t *zone,
 /* revocations were lost: cookies without a grant are refused until then */
 
 void
-ngx_http_push_approval_zone_distrust(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_grant_distrust(ngx_http_push_approval_zone_t *zone,
     time_t until)
 {
     ngx_shmtx_lock(&zone->shpool->mutex);

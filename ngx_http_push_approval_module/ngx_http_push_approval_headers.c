@@ -10,6 +10,7 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_headers.h"
 
 
 /* bytes of Accept header values considered, over all Accept headers */
@@ -42,12 +43,12 @@ static u_char *ngx_http_push_approval_tchars(u_char *p, u_char *last);
 static u_char *ngx_http_push_approval_qstring(u_char *p, u_char *last);
 static u_char *ngx_http_push_approval_ows(u_char *p, u_char *last);
 static u_char *ngx_http_push_approval_rows(u_char *start, u_char *p);
-static ngx_int_t ngx_http_push_approval_cookie_scan(ngx_str_t *header,
+static ngx_int_t ngx_http_push_approval_headers_cookie_scan(ngx_str_t *header,
     ngx_str_t *name, ngx_str_t *values, ngx_uint_t n, ngx_uint_t max);
 
 
 /*
- * §1.8: a page is for a GET or HEAD (see ngx_http_push_approval_wants_html()
+ * A page is only for a GET or HEAD (see ngx_http_push_approval_wants_html()
  * for the rest of the test).
  */
 
@@ -509,8 +510,8 @@ ngx_http_push_approval_add_header(ngx_http_request_t *r, const char *name,
  */
 
 ngx_int_t
-ngx_http_push_approval_cookie_values(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *values, ngx_uint_t max)
+ngx_http_push_approval_headers_cookie_values(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *values, ngx_uint_t max)
 {
     ngx_uint_t        n;
     ngx_table_elt_t  *h;
@@ -524,8 +525,8 @@ ngx_http_push_approval_cookie_values(ngx_http_request_t *r, ngx_str_t *name,
 #if (nginx_version >= 1023000)
 
     for (h = r->headers_in.cookie; h && n < max; h = h->next) {
-        n = ngx_http_push_approval_cookie_scan(&h->value, name, values, n,
-                                               max);
+        n = ngx_http_push_approval_headers_cookie_scan(&h->value, name, values,
+                                                       n, max);
     }
 
 #else
@@ -534,8 +535,8 @@ ngx_http_push_approval_cookie_values(ngx_http_request_t *r, ngx_str_t *name,
 
     for (i = 0; i < r->headers_in.cookies.nelts && n < max; i++) {
         h = hh[i];
-        n = ngx_http_push_approval_cookie_scan(&h->value, name, values, n,
-                                               max);
+        n = ngx_http_push_approval_headers_cookie_scan(&h->value, name, values,
+                                                       n, max);
     }
 
 #endif
@@ -551,7 +552,7 @@ ngx_http_push_approval_cookie_values(ngx_http_request_t *r, ngx_str_t *name,
  */
 
 static ngx_int_t
-ngx_http_push_approval_cookie_scan(ngx_str_t *header, ngx_str_t *name,
+ngx_http_push_approval_headers_cookie_scan(ngx_str_t *header, ngx_str_t *name,
     ngx_str_t *values, ngx_uint_t n, ngx_uint_t max)
 {
     u_char  *p, *last, *end, *eq, *e;

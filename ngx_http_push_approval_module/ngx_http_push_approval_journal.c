@@ -16,6 +16,13 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_journal.h"
+#include "ngx_http_push_approval_audit.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_ship.h"
+#include "ngx_http_push_approval_writers.h"
+#include "ngx_http_push_approval_zone.h"
 
 #include <openssl/sha.h>
 
@@ -67,6 +74,7 @@ typedef struct {
 } ngx_http_push_approval_journal_t;
 
 
+static ngx_int_t ngx_http_push_approval_journal_flush(void);
 static void ngx_http_push_approval_journal_flush_handler(ngx_event_t *ev);
 static void ngx_http_push_approval_journal_check(ngx_event_t *ev);
 static ngx_int_t ngx_http_push_approval_journal_open(ngx_cycle_t *cycle,
@@ -517,7 +525,7 @@ ngx_http_push_approval_journal_flush_handler(ngx_event_t *ev)
 
 /* NGX_OK: all that was buffered is in the file (and on disk with fsync) */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_push_approval_journal_flush(void)
 {
     off_t                              before;

@@ -14,6 +14,9 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_gate_conf.h"
+#include "ngx_http_push_approval_parse.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -23,6 +26,8 @@
 #include <openssl/sha.h>
 
 
+#define NGX_HTTP_PUSH_APPROVAL_KEY_MIN       32
+#define NGX_HTTP_PUSH_APPROVAL_KEY_MAX       64
 #define NGX_HTTP_PUSH_APPROVAL_SECRET_FILE_MAX  8192
 /* keyed hashes of configuration values kept by a worker, a power of 2 */
 #define NGX_HTTP_PUSH_APPROVAL_CONF_HASHES      64
@@ -108,8 +113,8 @@ ngx_http_push_approval_load_keys(ngx_conf_t *cf, ngx_str_t *path)
             goto failed;
         }
 
-        if (ngx_http_push_approval_parse_key(p, eol, &ring->keys[ring->nkeys],
-                                             &err)
+        if (ngx_http_push_approval_keys_parse(p, eol, &ring->keys[ring->nkeys],
+                                              &err)
             != NGX_OK)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -226,7 +231,7 @@ failed:
  */
 
 ngx_int_t
-ngx_http_push_approval_parse_key(u_char *p, u_char *last,
+ngx_http_push_approval_keys_parse(u_char *p, u_char *last,
     ngx_http_push_approval_key_t *key, const char **err)
 {
     u_char     *sp, buf[NGX_HTTP_PUSH_APPROVAL_KEY_MAX * 2];

@@ -8,6 +8,25 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_limit.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_zone.h"
+
+
+/* a user's recent challenges and failures, for limits and lockouts */
+typedef struct {
+    ngx_rbtree_node_t             node;
+    ngx_queue_t                   queue;        /* by last activity */
+    u_char                        user_hash[NGX_HTTP_PUSH_APPROVAL_HASH_BYTES];
+    time_t                        keep;         /* may go after this */
+    time_t                        reported;     /* last report */
+    uint32_t                      prompts[NGX_HTTP_PUSH_APPROVAL_PROMPTS_MAX];
+    uint32_t                      fails[NGX_HTTP_PUSH_APPROVAL_FAILS_MAX];
+    uint8_t                       nprompts;
+    uint8_t                       prompt_next;
+    uint8_t                       nfails;
+    uint8_t                       fail_next;
+} ngx_http_push_approval_user_t;
 
 
 #define NGX_HTTP_PUSH_APPROVAL_USER_OFF                                       \

@@ -10,6 +10,8 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_line.h"
+#include "ngx_http_push_approval_escape.h"
 
 
 static u_char *ngx_http_push_approval_line_string(u_char *p, u_char *last,

@@ -5,6 +5,19 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_audit.h"
+#include "ngx_http_push_approval_audit_conf.h"
+#include "ngx_http_push_approval_cookie.h"
+#include "ngx_http_push_approval_directives.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_gate_conf.h"
+#include "ngx_http_push_approval_journal.h"
+#include "ngx_http_push_approval_notify.h"
+#include "ngx_http_push_approval_recover.h"
+#include "ngx_http_push_approval_wake.h"
+#include "ngx_http_push_approval_writers.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 static ngx_int_t ngx_http_push_approval_preconfiguration(ngx_conf_t *cf);
@@ -328,7 +341,7 @@ ngx_http_push_approval_init_main_conf(ngx_conf_t *cf, void *conf)
         name.len = ngx_sprintf(name.data, "%*spush_approval",
                                name.len, NGX_HTTP_LOG_PATH) - name.data;
 
-        if (ngx_http_push_approval_journal_path(cf, pmcf, &name)
+        if (ngx_http_push_approval_audit_conf_journal_path(cf, pmcf, &name)
             != NGX_CONF_OK)
         {
             return NGX_CONF_ERROR;
@@ -562,8 +575,10 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
         return rv;
     }
 
-    if (ngx_http_push_approval_zone_scope(cf->pool, &conf->shm_zone->shm.name,
-                                          &conf->scope, &conf->zone_scope)
+    if (ngx_http_push_approval_cookie_zone_scope(cf->pool,
+                                                 &conf->shm_zone->shm.name,
+                                                 &conf->scope,
+                                                 &conf->zone_scope)
         == NULL)
     {
         return NGX_CONF_ERROR;

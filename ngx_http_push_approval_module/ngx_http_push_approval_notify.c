@@ -6,6 +6,15 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_notify.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_text.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_NOTIFY_POOL   4096   /* the push's own pool */
 
 
 typedef enum {
@@ -410,7 +419,7 @@ ngx_http_push_approval_default_unlocks(ngx_http_request_t *r,
 
 
 ngx_int_t
-ngx_http_push_approval_approve_url(ngx_http_request_t *r,
+ngx_http_push_approval_notify_approve_url(ngx_http_request_t *r,
     ngx_str_t *base, ngx_http_push_approval_challenge_t *ch, ngx_str_t *url)
 {
     u_char                              *p;
@@ -465,8 +474,8 @@ ngx_http_push_approval_notify_variable(ngx_http_request_t *r,
         || data == NGX_HTTP_PUSH_APPROVAL_VAR_JSON
         || data == NGX_HTTP_PUSH_APPROVAL_VAR_NTFY_JSON)
     {
-        if (ngx_http_push_approval_approve_url(r, &pscf->endpoint_url, ch,
-                                               &url)
+        if (ngx_http_push_approval_notify_approve_url(r, &pscf->endpoint_url,
+                                                      ch, &url)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -648,7 +657,8 @@ ngx_http_push_approval_json(ngx_http_request_t *r,
 
 /*
  * An ntfy publish body.  With a code the notification only opens the
- * approve page; a one-tap Approve exists only without one (§5.2).
+ * approve page: a code is typed there, so a one-tap Approve exists only
+ * without one.
  */
 
 static ngx_int_t
@@ -703,7 +713,7 @@ ngx_http_push_approval_ntfy_json(ngx_http_request_t *r,
     ngx_http_push_approval_json_str(p, "url", url);
     p = ngx_cpymem(p, ",\"clear\":true}", sizeof(",\"clear\":true}") - 1);
 
-    /* one-tap buttons: Approve only where no code is typed (§5.2) */
+    /* one-tap buttons: Approve only where no code is typed */
 
     if (!ch->code_required) {
         p = ngx_http_push_approval_ntfy_action(r, p, ch, &base, "Approve",

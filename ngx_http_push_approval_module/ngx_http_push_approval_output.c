@@ -13,6 +13,11 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_output.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_parse.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_NONCE_BYTES  16

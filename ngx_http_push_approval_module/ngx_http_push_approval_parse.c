@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_parse.h"
 
 
 static ssize_t ngx_http_push_approval_form_decode(u_char *dst, u_char *src,

@@ -16,6 +16,11 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_recover.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_line.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_zone.h"
 
 #include <sys/file.h>
 
@@ -63,7 +68,7 @@ static void ngx_http_push_approval_recover_lost(
     ngx_http_push_approval_recover_t *rec, ngx_uint_t i, time_t until);
 static void ngx_http_push_approval_recover_report(
     ngx_http_push_approval_recover_t *rec, ngx_str_t *dir);
-static ngx_int_t ngx_http_push_approval_journal_lock(ngx_cycle_t *cycle,
+static ngx_int_t ngx_http_push_approval_recover_lock(ngx_cycle_t *cycle,
     ngx_str_t *dir);
 static ngx_int_t ngx_http_push_approval_lock_test(ngx_cycle_t *cycle,
     u_char *path);
@@ -100,7 +105,7 @@ ngx_http_push_approval_recover(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    if (ngx_http_push_approval_journal_lock(cycle, &pmcf->journal->name)
+    if (ngx_http_push_approval_recover_lock(cycle, &pmcf->journal->name)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -476,7 +481,7 @@ ngx_http_push_approval_recover_line(ngx_http_push_approval_recover_t *rec,
     ok = 0;
 
     for (i = 0; i < rec->nzones; i++) {
-        if (ngx_http_push_approval_zone_recover(rec->zones[i], id, expires)
+        if (ngx_http_push_approval_grant_recover(rec->zones[i], id, expires)
             == NGX_OK)
         {
             ok = 1;
@@ -523,7 +528,8 @@ ngx_http_push_approval_recover_report(ngx_http_push_approval_recover_t *rec,
             continue;
         }
 
-        ngx_http_push_approval_zone_distrust(rec->zones[i], rec->lost_until[i]);
+        ngx_http_push_approval_grant_distrust(rec->zones[i],
+                                              rec->lost_until[i]);
 
         ngx_log_error(NGX_LOG_ERR, rec->log, 0,
                       "push_approval: zone \"%V\" lost %ui revocation(s) of "
@@ -548,7 +554,7 @@ ngx_http_push_approval_recover_report(ngx_http_push_approval_recover_t *rec,
  */
 
 static ngx_int_t
-ngx_http_push_approval_journal_lock(ngx_cycle_t *cycle, ngx_str_t *dir)
+ngx_http_push_approval_recover_lock(ngx_cycle_t *cycle, ngx_str_t *dir)
 {
     u_char           *path, *p;
     ngx_fd_t          fd, inherited;

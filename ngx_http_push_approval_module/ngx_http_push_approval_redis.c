@@ -14,6 +14,7 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_redis.h"
 
 #include <hiredis/hiredis.h>
 

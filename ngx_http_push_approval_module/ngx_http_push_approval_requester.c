@@ -2,12 +2,19 @@
 /*
  * ngx_http_push_approval_module: what the gate answers a requester who has
  * no approval yet: the interstitial page that waits for the decision and
- * the two-step 401 (§1.8), and the page for a cross-site navigation
- * (§1.5).
+ * the two-step 401 (docs/flow.md, "The requester's three answers"), and
+ * the page for a cross-site navigation (docs/identity.md, "Cross-site
+ * requests need https").
  */
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_requester.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_output.h"
 
 
 static ngx_int_t ngx_http_push_approval_authenticate(ngx_http_request_t *r,
@@ -53,7 +60,7 @@ static const char  ngx_http_push_approval_wait_script[] =
 
 
 /*
- * §1.8 page: 202, Push-Approval-Id, the code (or a line saying that the
+ * The page answer: 202, Push-Approval-Id, the code (or a line saying that the
  * approver decides on context), what is unlocked, a countdown, and a
  * script that waits on wait_url; a meta refresh to wait_url without
  * JavaScript.
@@ -144,7 +151,7 @@ ngx_http_push_approval_send_interstitial(ngx_http_request_t *r,
 
 
 /*
- * §1.8 two-step: 401 with WWW-Authenticate and the problem+json that
+ * The two-step answer: 401 with WWW-Authenticate and the problem+json that
  * tells the client the code to show, where to wait and its pending
  * secret.  The caller has set the pending cookie.
  */
@@ -230,8 +237,8 @@ ngx_http_push_approval_authenticate(ngx_http_request_t *r,
 
 
 /*
- * §1.5: 403 cross_site.  A GET or HEAD navigation gets a page whose
- * "Request access" button repeats the request from this origin.
+ * A cross-site request: 403 cross_site.  A GET or HEAD navigation gets a
+ * page whose "Request access" button repeats the request from this origin.
  */
 
 ngx_int_t

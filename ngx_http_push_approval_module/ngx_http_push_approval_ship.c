@@ -13,10 +13,13 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_ship.h"
+#include "ngx_http_push_approval_adopt.h"
+#include "ngx_http_push_approval_line.h"
+#include "ngx_http_push_approval_redis.h"
+#include "ngx_http_push_approval_writers.h"
 
 #include <hiredis/hiredis.h>
-
-#include "ngx_http_push_approval_ship.h"
 
 
 static void ngx_http_push_approval_ship_up(void);

@@ -1,12 +1,17 @@
 
 /*
  * The shipper's state, shared by ship.c (the batches) and adopt.c (the
- * chains of writers that are gone).  Private to those two files.
+ * chains of writers that are gone).  And what the journal calls.
  */
 
 
 #ifndef _NGX_HTTP_PUSH_APPROVAL_SHIP_H_INCLUDED_
 #define _NGX_HTTP_PUSH_APPROVAL_SHIP_H_INCLUDED_
+
+
+#include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_line.h"
+#include "ngx_http_push_approval_writers.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_SHIP_BUF      (256 * 1024)
@@ -73,14 +78,13 @@ typedef struct {
 extern ngx_http_push_approval_ship_t  *ngx_http_push_approval_ship;
 
 
-/* ship.c */
 void ngx_http_push_approval_ship_now(void);
 ngx_int_t ngx_http_push_approval_ship_open(ngx_http_push_approval_chain_t *ch);
 void ngx_http_push_approval_ship_close(ngx_http_push_approval_chain_t *ch);
-
-/* adopt.c */
-void ngx_http_push_approval_adopt_scan(ngx_event_t *ev);
-void ngx_http_push_approval_adopt_finish(ngx_http_push_approval_chain_t *ch);
+ngx_int_t ngx_http_push_approval_ship_init(ngx_cycle_t *cycle,
+    ngx_str_t *writer, ngx_str_t *path);
+void ngx_http_push_approval_ship_exit(void);
+void ngx_http_push_approval_ship_wrote(void);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_SHIP_H_INCLUDED_ */

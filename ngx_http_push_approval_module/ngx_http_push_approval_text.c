@@ -11,6 +11,7 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_text.h"
 
 
 typedef struct {

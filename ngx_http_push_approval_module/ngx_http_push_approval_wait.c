@@ -1,12 +1,25 @@
 
 /*
- * The wait endpoint (§5.1): a requester holding the pending secret waits
- * here for the decision and, once approved, receives the approval cookie.
+ * The wait endpoint (docs/flow.md): a requester holding the pending secret
+ * waits here for the decision and, once approved, receives the approval
+ * cookie.
  * The pending secret is good for one cookie.
  */
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_wait.h"
+#include "ngx_http_push_approval_answer.h"
+#include "ngx_http_push_approval_approve.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_cookie.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_headers.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_output.h"
+#include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 static ngx_int_t ngx_http_push_approval_wait_step(ngx_http_request_t *r,
@@ -117,7 +130,7 @@ ngx_http_push_approval_pending_value(ngx_http_request_t *r,
     n.data = name;
     n.len = ngx_sprintf(name, "pa_pending_%V", id_text) - name;
 
-    return ngx_http_push_approval_cookie_values(r, &n, secret, 1) == 1
+    return ngx_http_push_approval_headers_cookie_values(r, &n, secret, 1) == 1
            ? NGX_OK : NGX_ERROR;
 }
 
@@ -135,8 +148,8 @@ ngx_http_push_approval_wait_step(ngx_http_request_t *r,
                    &ctx->challenge->id_text, 0);
     }
 
-    if (ngx_http_push_approval_zone_state(ctx->zone, ctx->challenge->id,
-                                          &state)
+    if (ngx_http_push_approval_challenge_state(ctx->zone, ctx->challenge->id,
+                                               &state)
         != NGX_OK)
     {
         state = NGX_HTTP_PUSH_APPROVAL_TIMEOUT;
@@ -205,7 +218,7 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
                     &plcf->endpoint_prefix);
     clear.len = p - clear.data;
 
-    if (ngx_http_push_approval_zone_lookup(ctx->zone, ch->id, ch, r->pool)
+    if (ngx_http_push_approval_challenge_lookup(ctx->zone, ch->id, ch, r->pool)
         != NGX_OK)
     {
         ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_GONE;
@@ -227,7 +240,9 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
      * leaves the requester with neither.
      */
 
-    if (ngx_http_push_approval_zone_redeem(ctx->zone, ch->id, 1) != NGX_OK) {
+    if (ngx_http_push_approval_challenge_redeem(ctx->zone, ch->id, 1)
+        != NGX_OK)
+    {
         ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_GONE;
         return ngx_http_push_approval_send_status(r, ctx->status,
                                                   &ch->id_text, 0);
@@ -237,7 +252,7 @@ ngx_http_push_approval_wait_approved(ngx_http_request_t *r,
         || ngx_http_push_approval_add_header(r, "Set-Cookie", &clear)
            != NGX_OK)
     {
-        (void) ngx_http_push_approval_zone_redeem(ctx->zone, ch->id, 0);
+        (void) ngx_http_push_approval_challenge_redeem(ctx->zone, ch->id, 0);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

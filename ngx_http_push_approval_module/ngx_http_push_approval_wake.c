@@ -18,6 +18,11 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_wake.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_workers.h"
+#include "ngx_http_push_approval_zone.h"
 
 #include <sys/un.h>
 
@@ -171,7 +176,7 @@ ngx_http_push_approval_wake_open(ngx_cycle_t *cycle,
 
     zones = pmcf->zones.elts;
     for (i = 0; i < pmcf->zones.nelts; i++) {
-        if (ngx_http_push_approval_zone_register(zones[i], self, 1)
+        if (ngx_http_push_approval_workers_register(zones[i], self, 1)
             != NGX_OK)
         {
             ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
@@ -200,7 +205,7 @@ ngx_http_push_approval_wake_exit(ngx_cycle_t *cycle)
     if (ngx_http_push_approval_wake_bound) {
         zones = pmcf->zones.elts;
         for (i = 0; i < pmcf->zones.nelts; i++) {
-            (void) ngx_http_push_approval_zone_register(zones[i],
+            (void) ngx_http_push_approval_workers_register(zones[i],
                                     &ngx_http_push_approval_wake_self, 0);
         }
 
@@ -401,7 +406,7 @@ ngx_http_push_approval_wake_broadcast(ngx_http_push_approval_zone_t *zone,
         return;
     }
 
-    n = ngx_http_push_approval_zone_workers(zone, w);
+    n = ngx_http_push_approval_workers_list(zone, w);
 
     for (i = 0; i < n; i++) {
         len = ngx_http_push_approval_wake_addr(&sun, w[i].name);
@@ -418,7 +423,7 @@ ngx_http_push_approval_wake_broadcast(ngx_http_push_approval_zone_t *zone,
 
         if (err == ECONNREFUSED || err == ENOENT) {
             /* a worker that is gone without unregistering (a crash) */
-            (void) ngx_http_push_approval_zone_register(zone, &w[i], 0);
+            (void) ngx_http_push_approval_workers_register(zone, &w[i], 0);
             continue;
         }
 
@@ -457,8 +462,9 @@ ngx_http_push_approval_poll(ngx_event_t *ev)
         {
             ctx = ngx_http_push_approval_waiter_ctx(node);
 
-            if (ngx_http_push_approval_zone_state(ctx->zone,
-                                                  ctx->challenge->id, &state)
+            if (ngx_http_push_approval_challenge_state(ctx->zone,
+                                                       ctx->challenge->id,
+                                                       &state)
                     != NGX_OK
                 || state != NGX_HTTP_PUSH_APPROVAL_PENDING)
             {

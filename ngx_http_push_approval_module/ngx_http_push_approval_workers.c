@@ -7,6 +7,8 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_workers.h"
+#include "ngx_http_push_approval_zone.h"
 
 
 /*
@@ -17,7 +19,7 @@
  */
 
 ngx_int_t
-ngx_http_push_approval_zone_register(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_workers_register(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_worker_t *w, ngx_uint_t on)
 {
     ngx_uint_t                        i, free;
@@ -71,7 +73,7 @@ ngx_http_push_approval_zone_register(ngx_http_push_approval_zone_t *zone,
 /* copies the registered entries; mutex taken briefly */
 
 ngx_uint_t
-ngx_http_push_approval_zone_workers(ngx_http_push_approval_zone_t *zone,
+ngx_http_push_approval_workers_list(ngx_http_push_approval_zone_t *zone,
     ngx_http_push_approval_worker_t *w)
 {
     ngx_uint_t  i, n;

@@ -11,8 +11,35 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_writers.h"
 
 #include <openssl/sha.h>
+
+
+/* a journal writer in the node's registry */
+
+#define NGX_HTTP_PUSH_APPROVAL_WRITER_FREE     0
+#define NGX_HTTP_PUSH_APPROVAL_WRITER_LIVE     1
+#define NGX_HTTP_PUSH_APPROVAL_WRITER_STOPPED  2
+#define NGX_HTTP_PUSH_APPROVAL_WRITER_GONE     3   /* died */
+
+typedef struct {
+    ngx_uint_t                    state;
+    ngx_pid_t                     pid;
+    ngx_msec_t                    ended;
+    uint64_t                      seq;          /* last line written */
+    u_char                        head[64];     /* its SHA-256, hex */
+    off_t                         written;      /* bytes */
+    size_t                        pending;      /* bytes not written */
+    uint64_t                      shipped;      /* seq in the stream */
+    off_t                         shipped_bytes;
+    ngx_pid_t                     shipper;      /* who ships the chain */
+    ngx_uint_t                    redis_up;
+    size_t                        len;
+    u_char                        writer[NGX_HTTP_PUSH_APPROVAL_WRITER_LEN];
+    size_t                        path_len;
+    u_char                        path[NGX_HTTP_PUSH_APPROVAL_WRITER_PATH];
+} ngx_http_push_approval_writer_t;
 
 
 #define NGX_HTTP_PUSH_APPROVAL_WRITERS       64

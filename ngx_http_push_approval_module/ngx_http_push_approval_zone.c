@@ -9,6 +9,12 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_zone.h"
+#include "ngx_http_push_approval_challenge.h"
+#include "ngx_http_push_approval_decide.h"
+#include "ngx_http_push_approval_grant.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_limit.h"
 
 
 static void ngx_http_push_approval_expire_grants(

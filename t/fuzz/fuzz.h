@@ -22,6 +22,8 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_keys.h"
+#include "ngx_http_push_approval_parse.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -56,21 +58,19 @@ static ngx_http_push_approval_keyring_t   pa_fuzz_ring;
 static ngx_inline void
 pa_fuzz_add_key(const char *line)
 {
-    u_char      *p;
-    size_t       len;
-    const char  *err;
+    u_char                        *p;
+    size_t                         len;
+    const char                    *err;
+    ngx_http_push_approval_key_t  *key;
 
     len = ngx_strlen(line);
     p = malloc(len);
     PA_CHECK(p != NULL);
     ngx_memcpy(p, line, len);
 
+    key = &pa_fuzz_ring.keys[pa_fuzz_ring.nkeys];
     err = NULL;
-    if (ngx_http_push_approval_parse_key(p, p + len,
-                                         &pa_fuzz_ring.keys[pa_fuzz_ring.nkeys],
-                                         &err)
-        != NGX_OK)
-    {
+    if (ngx_http_push_approval_keys_parse(p, p + len, key, &err) != NGX_OK) {
         fprintf(stderr, "fuzz key \"%s\": %s\n", line, err ? err : "?");
         abort();
     }

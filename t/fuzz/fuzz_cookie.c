@@ -3,7 +3,7 @@
  * The approval cookie's value, as it comes in a Cookie header: what
  * ngx_http_push_approval_verify() (cookie.c) does before it needs a
  * request: the size limit, strict base64url decoding into a buffer of
- * NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX bytes, ngx_http_push_approval_parse_cookie(),
+ * NGX_HTTP_PUSH_APPROVAL_COOKIE_MAX bytes, ngx_http_push_approval_cookie_parse(),
  * the key lookup by kid and the MAC.
  *
  * Checked: decoding is canonical (re-encoding gives the input back); a
@@ -13,6 +13,7 @@
 
 
 #include "fuzz.h"
+#include "ngx_http_push_approval_cookie.h"
 
 
 int
@@ -66,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ngx_memzero(&ck, sizeof(ck));
 
-    if (ngx_http_push_approval_parse_cookie(raw, dec.len, &ck) != NGX_OK) {
+    if (ngx_http_push_approval_cookie_parse(raw, dec.len, &ck) != NGX_OK) {
         free(raw);
         return 0;
     }

@@ -16,6 +16,8 @@
 
 
 #include "fuzz.h"
+#include "ngx_http_push_approval_escape.h"
+#include "ngx_http_push_approval_line.h"
 
 
 int

@@ -17,6 +17,7 @@
 
 
 #include "fuzz.h"
+#include "ngx_http_push_approval_redis.h"
 
 #include <hiredis/hiredis.h>
 

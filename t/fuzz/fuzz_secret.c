@@ -4,7 +4,7 @@
  * lines as ngx_http_push_approval_load_keys() (keys.c) does -- at most
  * 8192 bytes, '\n' ends a line, empty and '#' lines skipped, at most
  * NGX_HTTP_PUSH_APPROVAL_MAX_KEYS keys -- and each line given to
- * ngx_http_push_approval_parse_key() from an exact-size copy.
+ * ngx_http_push_approval_keys_parse() from an exact-size copy.
  *
  * Checked: a rejected line has a reason; an accepted one has a key id of
  * 1 to 16 characters [A-Za-z0-9_-], copied from the start of the line, and
@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         err = NULL;
         ngx_memzero(&key, sizeof(key));
 
-        rc = ngx_http_push_approval_parse_key(line, line + len, &key, &err);
+        rc = ngx_http_push_approval_keys_parse(line, line + len, &key, &err);
 
         if (rc != NGX_OK) {
             PA_CHECK(err != NULL && err[0] != '\0');
@@ -86,8 +86,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         /* deterministic, and the six derived keys differ */
         ngx_memzero(&again, sizeof(again));
-        PA_CHECK(ngx_http_push_approval_parse_key(line, line + len, &again,
-                                                  &err)
+        PA_CHECK(ngx_http_push_approval_keys_parse(line, line + len, &again,
+                                                   &err)
                  == NGX_OK);
         PA_CHECK(ngx_memcmp(&key, &again, sizeof(key)) == 0);
         PA_CHECK(ngx_memcmp(key.cookie, key.token, 32) != 0

@@ -1,0 +1,17 @@
+
+/*
+ * ngx_http_push_approval_wait.c: the wait endpoint.
+ */
+
+
+#ifndef _NGX_HTTP_PUSH_APPROVAL_WAIT_H_INCLUDED_
+#define _NGX_HTTP_PUSH_APPROVAL_WAIT_H_INCLUDED_
+
+
+#include "ngx_http_push_approval_module.h"
+
+
+ngx_int_t ngx_http_push_approval_wait_handler(ngx_http_request_t *r);
+
+
+#endif /* _NGX_HTTP_PUSH_APPROVAL_WAIT_H_INCLUDED_ */
