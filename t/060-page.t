@@ -11,9 +11,9 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std qw(decide json_of still_held approval_cookie elem unhtml);
+use PA::Std qw(decide json_of still_held approval_cookie elem unhtml
+    b64url_encode);
 use Test::More;
-use MIME::Base64 ();
 
 my $t = PA::Test->new(workers => 2);
 $t->write_file('html/admin/page.html', "admin page\n");
@@ -28,13 +28,6 @@ EOF
 
 my $BROWSER = 'Accept: text/html,application/xhtml+xml,*/*;q=0.8';
 sub user { PA::Std::user('p', 'y') }
-
-sub b64url {
-    my $s = MIME::Base64::encode_base64($_[0], '');
-    $s =~ tr{+/}{-_};
-    $s =~ s/=+$//;
-    return $s;
-}
 
 sub wait_url_of {
     my ($body) = @_;
@@ -107,7 +100,7 @@ my $pc = "Cookie: pa_pending_$id=" . ($pending_cookie // '');
 
 my ($rparam) = ($wait // '') =~ /\?r=(.*)$/;
 my ($rpath, $rsig) = split /\./, $rparam // '', 2;
-my $evil = '/_pa/wait/' . $id . '?r=' . b64url('//evil.example/') . '.' . ($rsig // '');
+my $evil = '/_pa/wait/' . $id . '?r=' . b64url_encode('//evil.example/') . '.' . ($rsig // '');
 
 # another page challenge: a valid signature, for another id
 my ($res_b, $push_b) = page('/admin/page.html?u=' . user());
@@ -117,7 +110,7 @@ my ($bpath) = split /\./, $r_b // '', 2;
 my @tamper = (
     [ 'r= of //evil.example/ with the original signature', $evil ],
     [ 'r= of http://evil.example/ with the original signature',
-      "/_pa/wait/$id?r=" . b64url('http://evil.example/') . ".$rsig" ],
+      "/_pa/wait/$id?r=" . b64url_encode('http://evil.example/') . ".$rsig" ],
     [ "r= of another challenge (its valid signature)", "/_pa/wait/$id?r=$r_b" ],
     [ 'r= with another path, original signature', "/_pa/wait/$id?r=$bpath.$rsig" ],
     [ 'r= without a signature', "/_pa/wait/$id?r=$rpath" ],

@@ -19,6 +19,7 @@ use warnings;
 
 use Exporter qw(import);
 use MIME::Base64 ();
+use Test::More ();
 use Time::HiRes ();
 
 our $LOG_FORMAT = q{log_format pa '$pid $status $request_method $uri }
@@ -181,8 +182,8 @@ EOF
 # use PA::Std qw(decide json_of ...) imports them by name.
 
 our @EXPORT_OK = qw(approve_path decision_req decide json_of reason_of
-    still_held approval_cookie user push_for next_push answer_of
-    log_line find_event elem unhtml b64url_decode);
+    still_held approval approval_cookie user push_for next_push answer_of
+    log_line find_event elem unhtml b64url_encode b64url_decode);
 
 # the response body as JSON ({} when it is not)
 sub json_of {
@@ -225,6 +226,23 @@ sub still_held {
     vec($rin, fileno($h->{sock}), 1) = 1;
     my $n = select(my $rout = $rin, undef, undef, $secs);
     return $n == 0;
+}
+
+# PA::Std::approval($t, $what, %http): the request (http_start's
+# arguments) is held, its push approved and the request resumed with 200,
+# in three tests; returns (response, push)
+sub approval {
+    my ($t, $what, %req) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $h = $t->http_start(%req);
+    my $push = $t->wait_push(5);
+    Test::More::ok($push, "$what: push") or do { $t->http_abort($h); return };
+    my $d = decide($t, $push, 'approve');
+    Test::More::is($d->{status}, 200, "$what: approved")
+        or Test::More::diag($d->{body});
+    my $res = $t->http_wait($h, 5);
+    Test::More::is($res->{status}, 200, "$what: request resumed");
+    return ($res, $push);
 }
 
 # the name of the approval cookie a response set (the default names)
@@ -325,6 +343,14 @@ sub unhtml {
     $s =~ s/&gt;/>/g;
     $s =~ s/&amp;/&/g;
     return $s;
+}
+
+# base64url without padding
+sub b64url_encode {
+    my $b = MIME::Base64::encode_base64($_[0], '');
+    $b =~ tr{+/}{-_};
+    $b =~ s/=+$//;
+    return $b;
 }
 
 # base64url without padding, decoded
