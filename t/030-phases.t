@@ -14,7 +14,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide);
 use Test::More;
 use MIME::Base64 ();
 
@@ -151,14 +151,6 @@ EOF
 
 # --- helpers ---------------------------------------------------------------------
 
-sub decide {
-    my ($push, $decision) = @_;
-    return $t->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => "decision=$decision");
-}
-
 # a gated request: push, the test decides, the answer
 sub gated {
     my ($name, $decision, %req) = @_;
@@ -167,7 +159,7 @@ sub gated {
     my $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', "$name: gated (push)")
         or do { $t->http_abort($h); return ({ status => 0, headers => {} }, $p) };
-    my $d = decide($p, $decision);
+    my $d = decide($t, $p, $decision);
     is($d->{status}, 200, "$name: $decision recorded") or diag($d->{body});
     my $res = $t->http_wait($h, 5);
     return ($res, $p);
@@ -257,7 +249,7 @@ my $WRONG = 'Authorization: Basic ' . MIME::Base64::encode_base64('alice:mad-hat
     my $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', 'mirror: the push comes first');
     ok($t->no_push(0.5), 'mirror: no mirrored request before approval');
-    decide($p, 'approve') if $p;
+    decide($t, $p, 'approve') if $p;
     my $res = $t->http_wait($h, 5);
     is($res->{status}, 200, 'mirror: approved request served');
     my $m = $t->wait_push(5);
@@ -427,7 +419,7 @@ my $WRONG = 'Authorization: Basic ' . MIME::Base64::encode_base64('alice:mad-hat
     my $direct = $t->http_start(path => '/admin/secret.html?u=alice');
     my $p = $t->wait_push(5);
     ok($p, 'the same file requested directly: gated');
-    decide($p, 'deny') if $p;
+    decide($t, $p, 'deny') if $p;
     is($t->http_wait($direct, 5)->{status}, 403, 'directly: denied');
 }
 

@@ -303,8 +303,7 @@ sub errlog_lines_clean {
     unlike($t->errlog, qr/\r/, "$what: no CR in the error log");
 }
 
-my $un = 0;
-sub user { my ($p) = @_; return ($p // 'u') . ++$un . 'z' }
+sub user { PA::Std::user($_[0] // 'u', 'z') }
 
 # ============================================================================
 # 1. Oversized and malformed cookies: treated as no cookie

@@ -247,8 +247,7 @@ sub works {
     ok(grep({ /^pa_[0-9a-f]{8}$/ } keys %{ $t->cookies($res) }), "$name: with the cookie");
 }
 
-my $un = 0;
-sub user { my ($p) = @_; return ($p // 'u') . ++$un . 'q' }
+sub user { PA::Std::user($_[0] // 'u', 'q') }
 
 # the access log line of a request is written just before its pool (and
 # the module's cleanup, which fails a challenge whose creator left) is
