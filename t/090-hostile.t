@@ -29,7 +29,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(json_of reason_of push_for log_line);
 use Test::More;
 use Encode ();
 use JSON::PP ();
@@ -140,19 +140,11 @@ EOF
 
 my $P0 = $t->port(0);
 my $P1 = $t->port(1);
-my $JSON = JSON::PP->new;
 my $JS = 'Accept: application/json';
 my $FORM = 'Content-Type: application/x-www-form-urlencoded';
 my $HTML = 'Accept: text/html';
 
 # --- helpers ----------------------------------------------------------------
-
-sub json_of {
-    my ($res) = @_;
-    return eval { $JSON->decode($res->{body}) } || {};
-}
-
-sub reason_of { json_of($_[0])->{reason} // '' }
 
 # the bytes as a printable test name
 sub show {
@@ -182,23 +174,12 @@ sub post_form {
         headers => [$JS, $FORM, @h], body => $body);
 }
 
-# takes pushes until the one for $user (a string compared with the JSON's)
-sub push_for {
-    my ($user, $timeout) = @_;
-    my $deadline = time + ($timeout // 5);
-    while ((my $left = $deadline - time) > 0) {
-        my $p = $t->wait_push($left) or last;
-        return $p if defined $p->{json} && ($p->{json}{user} // '') eq $user;
-    }
-    return undef;
-}
-
 # a two-step challenge on $path: (401 JSON, push)
 sub two_step {
     my ($path, $user, @h) = @_;
     my $res = $t->http(path => $path, headers => [$JS, @h]);
     my $j = json_of($res);
-    my $push = $res->{status} == 401 ? push_for($user) : undef;
+    my $push = $res->{status} == 401 ? push_for($t, $user) : undef;
     return ($res, $j, $push);
 }
 
@@ -220,14 +201,6 @@ sub two_step_cookie {
 sub page_status {
     my ($push) = @_;
     return $t->http(path => PA::Std::approve_path($push))->{status};
-}
-
-# the pa log line of the next request for $prefix after byte offset $off
-sub log_line {
-    my ($off, $method, $prefix) = @_;
-    local $Test::Builder::Level = $Test::Builder::Level + 1;
-    return $t->wait_log('access.log',
-        qr{^\d+ \d+ \Q$method\E \Q$prefix\E\S* st=}, 5, $off) // '';
 }
 
 # every string in a decoded JSON structure
@@ -327,7 +300,7 @@ sub ck_req {
     my ($user, @cookie) = @_;
     my $off = $t->log_size('access.log');
     my $res = $t->http(path => "/ck/?u=$user", headers => [$JS, @cookie]);
-    return ($res, log_line($off, 'GET', '/ck/'));
+    return ($res, log_line($t, $off, 'GET', '/ck/'));
 }
 
 # positive controls: the valid cookie passes, also among others
@@ -711,7 +684,7 @@ for my $c (
         my $res = $t->http(raw => raw('GET', "$prefix$user", $JS));
         is($res->{status}, 401, "wait 303 for $name: two-step");
         my $j = json_of($res);
-        my $push = push_for($user) or next;
+        my $push = push_for($t, $user) or next;
         my $d = post_form(PA::Std::approve_path($push), "decision=approve&code=$j->{code}");
         is($d->{status}, 200, "wait 303 for $name: approved");
         my $w = $t->http(path => $j->{wait}, headers => ["Push-Approval-Pending: $j->{pending}"]);
@@ -728,7 +701,7 @@ for my $c (
     my ($wu) = ($res->{body} // '') =~ /\bdata-wait="([^"]*)"/;
     my ($code) = ($res->{body} // '') =~ /id="pa-code"[^>]*>(\d+)</;
     ok($wu && $code, 'wait r= for //self//x: wait URL and code in the page');
-    my $push = push_for($user);
+    my $push = push_for($t, $user);
     if ($wu && $code && $push) {
         (my $wpath = $wu) =~ s/&amp;/&/g;
         my $d = post_form(PA::Std::approve_path($push), "decision=approve&code=$code");
@@ -879,7 +852,7 @@ my ($BASE_APPROVE, $BASE_PAGE);
 {
     my $h = $t->http_start(raw => raw('GET', '/hx/base?q=1', "X-User: baseu", 'User-Agent: base-agent'),
         timeout => 10);
-    my $push = push_for('baseu');
+    my $push = push_for($t, 'baseu');
     $BASE_APPROVE = $push ? $t->http(path => PA::Std::approve_path($push))->{body} : '';
     post_form(PA::Std::approve_path($push), 'decision=deny') if $push;
     $t->http_wait($h, 5);
@@ -887,7 +860,7 @@ my ($BASE_APPROVE, $BASE_PAGE);
         $HTML), port => $P1);
     is($pg->{status}, 202, 'baseline page');
     $BASE_PAGE = $pg->{body};
-    $push = push_for('basep');
+    $push = push_for($t, 'basep');
     post_form(PA::Std::approve_path($push), 'decision=deny') if $push;
 }
 
@@ -1022,7 +995,7 @@ for my $c (
     is($probe->{status}, 404, "Host $name: taken by nginx");
     my $h = $t->http_start(raw => raw('GET', '/hx/', "Host: $host", "X-User: $user"),
         port => $P1, timeout => 15);
-    my $push = push_for($user, 5);
+    my $push = push_for($t, $user, 5);
     ok($push, "Host $name: push") or next;
     my $v = json_clean($push->{body}, "Host $name: push JSON");
     is($v->{server}, 'hostile-id', "Host $name: not the server's name") if $v;
@@ -1133,7 +1106,7 @@ $t->clear_pushes;
     }, 15, 'the zone to take a challenge again');
     if ($after) {
         my ($r, $u) = @$after;
-        my $p = push_for($u);
+        my $p = push_for($t, $u);
         my $c = $p ? two_step_cookie(json_of($r), $p) : undef;
         ok($c, 'flood: after it, a new user is approved normally');
         my $ok = $t->http(path => "/flood/?u=$u", headers => [$c // 'X: y']);
@@ -1195,7 +1168,7 @@ $t->clear_pushes;
 
     # the place is protected: a direct request is held
     my $h = $t->http_start(path => '/secret/data.txt?u=ssiu');
-    my $push = push_for('ssiu');
+    my $push = push_for($t, 'ssiu');
     ok($push, 'ssi: a direct request to the protected place makes a push');
     post_form(PA::Std::approve_path($push), 'decision=deny') if $push;
     is($t->http_wait($h, 5)->{status}, 403, 'ssi: and is denied');

@@ -16,7 +16,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std qw(decide answer_of);
+use PA::Std qw(decide answer_of elem unhtml);
 use Test::More;
 use Time::HiRes qw(time);
 
@@ -70,19 +70,6 @@ sub user { PA::Std::user('st', 'k') }
 sub ask {
     my (%a) = @_;
     return answer_of($t, $t->http_start(timeout => 10, %a));
-}
-
-sub elem {
-    my ($body, $id) = @_;
-    my ($v) = $body =~ /<[a-z0-9]+\b[^>]*\bid="\Q$id\E"[^>]*>([^<]*)</;
-    return $v;
-}
-
-sub unhtml {
-    my ($s) = @_;
-    return undef unless defined $s;
-    $s =~ s/&amp;/&/g;
-    return $s;
 }
 
 sub wait_url_of {
