@@ -11,7 +11,7 @@ use lib 't/lib';
 use Digest::SHA qw(sha256_hex);
 use JSON::PP;
 use PA::Test;
-use PA::Std qw(decide);
+use PA::Std qw(decide find_event);
 use Test::More;
 
 my $t = PA::Test->new(workers => 2);
@@ -45,15 +45,7 @@ sub events {
     return \@e;
 }
 
-sub has_event {
-    my ($name, %f) = @_;
-    for my $e (@{ events() }) {
-        next unless $e->{event} eq $name;
-        next if grep { ($e->{$_} // '') ne $f{$_} } keys %f;
-        return $e;
-    }
-    return undef;
-}
+sub has_event { find_event(events(), @_) }
 
 sub wait_event {
     my ($name, %f) = @_;
