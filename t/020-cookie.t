@@ -41,6 +41,8 @@ $t->write_file('secret-both', $t->read_file('secret-k9') . $t->read_file('secret
 # this file makes many challenges for one user: loosen the per-user limits
 my $limits = $PA::Std::LOOSE;
 
+my $NOTIFY = PA::Std::notify_location();
+
 sub conf {
     my ($secret_path) = @_;
     return <<"EOF";
@@ -62,15 +64,7 @@ sub conf {
         server_name localhost;
         root %%DIR%%/html;
 
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body \$push_approval_json;
-            proxy_read_timeout 3s;
-        }
+$NOTIFY
         location /_pa/wait/ { push_approval_endpoint wait; }
         location /_pa/approve/ { push_approval_endpoint approve; }
         location /_pa/console/ { push_approval_endpoint console identity=\$arg_who; }
@@ -104,15 +98,7 @@ sub conf {
         server_name other.test;
         root %%DIR%%/html;
 
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body \$push_approval_json;
-            proxy_read_timeout 3s;
-        }
+$NOTIFY
         location /_pa/wait/ { push_approval_endpoint wait; }
 
         location /shared/ { $PA::Std::STD push_approval_cookie pa_shared; }

@@ -28,17 +28,7 @@ my $t = PA::Test->new(workers => 2);
 
 $t->write_file("html/$_/index.html", "$_ page\n") for qw(app named x x/y);
 
-my $NOTIFY = <<'EOF';
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body $push_approval_json;
-            proxy_read_timeout 3s;
-        }
-EOF
+my $NOTIFY = PA::Std::notify_location();
 
 sub conf {
     my ($secret) = @_;

@@ -36,17 +36,7 @@ $t->write_file('htpasswd', "alice:{PLAIN}wonderland\n");
 # this file makes many challenges for one user: loosen the per-user limits
 my $limits = $PA::Std::LOOSE;
 
-my $notify = <<'EOF';
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body $push_approval_json;
-            proxy_read_timeout 3s;
-        }
-EOF
+my $notify = PA::Std::notify_location();
 
 $t->start(PA::Std::conf(
     http => <<"EOF",

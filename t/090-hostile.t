@@ -52,17 +52,7 @@ my $limits = '';
     $limits = $l if $ok;
 }
 
-my $NOTIFY = <<'EOF';
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body $push_approval_json;
-            proxy_read_timeout 3s;
-        }
-EOF
+my $NOTIFY = PA::Std::notify_location();
 
 my $HX = 'push_approval zone=pa; push_approval_user $http_x_user; '
     . 'push_approval_notify /_pa/notify; push_approval_approver ops;';
