@@ -294,6 +294,25 @@ sub gated {
     ok($t->no_push(0.2), 'keepalive: no push');
 }
 
+# all that socket $s receives until the server closes it (at most 10 s);
+# the socket is closed
+sub read_to_close {
+    my ($s) = @_;
+    my $all = '';
+    my $end = time + 10;
+    $s->blocking(0);
+    while (time < $end) {
+        my $rin = '';
+        vec($rin, fileno($s), 1) = 1;
+        select(my $rout = $rin, undef, undef, 0.2) or next;
+        my $n = sysread($s, my $buf, 65536);
+        last unless $n;
+        $all .= $buf;
+    }
+    close $s;
+    return $all;
+}
+
 # --- pipelining: a held request, then another on the same connection ------------------------------------------
 
 {
@@ -307,18 +326,7 @@ sub gated {
     my $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', 'pipelined: the first request is gated');
     decide($t, $p, 'approve') if $p;
-    my $all = '';
-    my $end = time + 10;
-    $s->blocking(0);
-    while (time < $end) {
-        my $rin = '';
-        vec($rin, fileno($s), 1) = 1;
-        select(my $rout = $rin, undef, undef, 0.2) or next;
-        my $n = sysread($s, my $buf, 65536);
-        last unless $n;
-        $all .= $buf;
-    }
-    close $s;
+    my $all = read_to_close($s);
     my @st = $all =~ m{^HTTP/1\.1 (\d{3})}mg;
     is("@st", '200 200', 'pipelined: both answered, in order');
     like($all, qr/admin x\n.*open x\n/s, 'pipelined: the held one first, then the second');
@@ -329,18 +337,7 @@ sub gated {
     print {$s} $raw;
     $p = $t->wait_push(5);
     decide($t, $p, 'deny') if $p;
-    $all = '';
-    $end = time + 10;
-    $s->blocking(0);
-    while (time < $end) {
-        my $rin = '';
-        vec($rin, fileno($s), 1) = 1;
-        select(my $rout = $rin, undef, undef, 0.2) or next;
-        my $n = sysread($s, my $buf, 65536);
-        last unless $n;
-        $all .= $buf;
-    }
-    close $s;
+    $all = read_to_close($s);
     @st = $all =~ m{^HTTP/1\.1 (\d{3})}mg;
     is("@st", '403 200', 'pipelined, the first denied: 403, then the second answered');
 
@@ -361,18 +358,7 @@ sub gated {
         decide($t, $p, 'approve') if $p;
     }
     isnt($d[0] // '', $d[1] // '', 'pipelined, both protected: two challenges');
-    $all = '';
-    $end = time + 10;
-    $s->blocking(0);
-    while (time < $end) {
-        my $rin = '';
-        vec($rin, fileno($s), 1) = 1;
-        select(my $rout = $rin, undef, undef, 0.2) or next;
-        my $n = sysread($s, my $buf, 65536);
-        last unless $n;
-        $all .= $buf;
-    }
-    close $s;
+    $all = read_to_close($s);
     @st = $all =~ m{^HTTP/1\.1 (\d{3})}mg;
     is("@st", '200 200', 'pipelined, both protected: both approved and answered');
 }

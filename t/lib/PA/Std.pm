@@ -72,6 +72,21 @@ $locations
 EOF
 }
 
+# PA::Std::redis_conf($addr, stream => NAME): conf's server, node n1
+# shipping its journal to the Redis at $addr (and to the stream NAME), a
+# hold-mode /admin/ without a code, and the metrics at /metrics
+sub redis_conf {
+    my ($addr, %o) = @_;
+    my $http = "$LOOSE push_approval_redis $addr; ";
+    $http .= "push_approval_stream $o{stream}; " if defined $o{stream};
+    return conf(http => $http . 'push_approval_node n1;',
+        locations => <<'EOF');
+        location /admin/ { %%STD%% push_approval_mode hold;
+                           push_approval_code_digits 0; }
+        location = /metrics { push_approval_metrics; }
+EOF
+}
+
 # the notify location every protected place names: it posts
 # $push_approval_json to the harness's push receiver and waits
 # $read_timeout (3s) for its answer
