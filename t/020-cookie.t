@@ -1,9 +1,11 @@
 #!/usr/bin/perl
 
-# The approval cookie (interface.md §3): every rejection reason, seen
-# through $push_approval_reason in the `pa` log_format; reuse without a
-# push; several cookies of one name; two scopes on one host; the Set-Cookie
-# attributes; no personal data in clear; revocation through the console.
+# The approval cookie (docs/directives.md, push_approval_cookie;
+# docs/threat-model.md, Stolen cookie, Forged cookie): every rejection
+# reason, seen through $push_approval_reason in the `pa` log_format; reuse
+# without a push; several cookies of one name; two scopes on one host; the
+# Set-Cookie attributes; no personal data in clear; revocation through the
+# console.
 #
 # Every cookie is minted by a real approval (hold mode, approver ops, so no
 # code).  A rejected cookie leaves the request without a cookie: it makes a
@@ -480,9 +482,9 @@ rejected('another user agent', 'agent', '/admin/',
 # --- a decision while the notify subrequest is still in flight ----------------------
 
 # The push is out (the receiver has it) but the receiver answers 0.5 s
-# later: the challenge is open, an approval now must count (§1.7: once
-# the push is out the challenge no longer depends on the request; §5.2:
-# only decided or expired challenges are 410).
+# later: the challenge is open, an approval now must count (once the push
+# is out the challenge no longer depends on the request, and only a
+# decided or expired challenge is 410).
 {
     $t->receiver_set(delay => 0.5);
     my $h = $t->http_start(path => "/one/?u=race-user");

@@ -1,13 +1,13 @@
 #!/usr/bin/perl
 
-# Where the gate runs (interface.md §1.1, §1.4, §1.5): after every access
-# check (auth_basic, auth_request, satisfy any), before try_files and
-# mirror; internal redirects (index, try_files, error_page) of a passed
-# request stay passed; a subrequest (SSI) into a protected place from a
-# page that did not pass is refused; cross-site requests make no challenge;
-# OPTIONS, HEAD
-# and unlisted methods; endpoint locations never gated; push_approval off;
-# no identity; a `return` location is never gated (the documented pitfall).
+# Where the gate runs (docs/internals.md, Where the gate runs; docs/flow.md,
+# What the gate checks, in order): after every access check (auth_basic,
+# auth_request, satisfy any), before try_files and mirror; internal
+# redirects (index, try_files, error_page) of a passed request stay passed;
+# a subrequest (SSI) into a protected place from a page that did not pass is
+# refused; cross-site requests make no challenge; OPTIONS, HEAD and unlisted
+# methods; endpoint locations never gated; push_approval off; no identity; a
+# `return` location is never gated (the documented pitfall).
 
 use strict;
 use warnings;
@@ -357,8 +357,8 @@ my $WRONG = 'Authorization: Basic ' . MIME::Base64::encode_base64('alice:mad-hat
         headers => ['Sec-Fetch-Site: none']);
     is($r->{status}, 403, 'none: gated normally, denied');
 
-    # with a valid cookie a cross-site request passes (§1.5: "and that
-    # has no valid cookie")
+    # with a valid cookie a cross-site request passes (only a cross-site
+    # request without a valid cookie is refused)
     $r = $t->http(path => '/admin/x.html?u=alice',
         headers => ['Sec-Fetch-Site: cross-site', $cookie]);
     is($r->{status}, 200, 'cross-site with a valid cookie: passes');

@@ -58,7 +58,8 @@ sub user { PA::Std::user('h', 'q') }
 # a User-Agent of its own for each challenge, so that nothing joins by chance
 sub ua { 'User-Agent: hold-test/' . ++$uan . (defined $_[0] ? " $_[0]" : '') }
 
-# status, problem+json media type and the §6 fields
+# status, problem+json media type and the problem fields (reason, status,
+# type, title, approval_id)
 sub problem_ok {
     my ($res, $status, $reason, $id, $what) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;

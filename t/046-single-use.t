@@ -1,9 +1,9 @@
 #!/usr/bin/perl
 
-# Single-use rules of interface.md §5 under attack: a token decides once,
-# a replayed token is refused (410) and is a "rejected" event, a code is
-# good for its own challenge only, and a token of one challenge cannot
-# decide another.
+# The single-use rules of the approve endpoint (docs/flow.md, The decision)
+# under attack: a token decides once, a replayed token is refused (410) and
+# is a "rejected" event, a code is good for its own challenge only, and a
+# token of one challenge cannot decide another.
 
 use strict;
 use warnings;

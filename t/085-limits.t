@@ -1,11 +1,11 @@
 #!/usr/bin/perl
 
-# Prompt limits, lockouts and four-eyes separation (interface.md §1.6, §2
+# Prompt limits, lockouts and four-eyes separation (docs/directives.md:
 # push_approval_prompt_limit, push_approval_lockout, push_approval_separate;
-# issue 5), through real nginx with two workers.  Requests are sent over
-# keepalive connections known to belong to each worker, alternating, so
-# every count is shown to hold across workers (the counts live in the
-# shared zone).
+# docs/threat-model.md: Bombing, Insider self-approval), through real nginx
+# with two workers.  Requests are sent over keepalive connections known to
+# belong to each worker, alternating, so every count is shown to hold
+# across workers (the counts live in the shared zone).
 #
 #   - the default prompt limit (5 per 10m): the 6th creating request is 429
 #     `limited` with Retry-After, and makes no push; another user and a

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# The journal (interface.md §7): every event of a flow, one chain per
+# The journal (docs/audit.md): every event of a flow, one chain per
 # worker (seq from 1, prev = SHA-256 of the previous line), rotation, rate
 # limited "rejected" events, and no secret in the journal or the logs.
 

@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 
-# Revocations outlive a restart (interface.md §5.4, §1.11; audit.md
-# Guarantees): the master reads the journal's `revoked` events of the last
-# day back into the new, empty zone before the workers start.
+# Revocations outlive a restart (docs/internals.md, Revocations across a
+# restart; docs/audit.md, Guarantees): the master reads the journal's
+# `revoked` events of the last day back into the new, empty zone before the
+# workers start.
 #
 # Three approvals (alice, bob, carol); alice's is revoked at the console.
 # Before the restart, a second journal file is put into the directory with

@@ -1,10 +1,10 @@
 #!/usr/bin/perl
 
-# Shipping the journal to a Redis stream (interface.md §7): the same events
-# in the journal and in the stream, field for field; every event exactly
-# once by eid when Redis is killed and restarted empty under load, and when
-# nginx reloads under load; requests never fail because of Redis; the
-# metrics of the trail.
+# Shipping the journal to a Redis stream (docs/audit.md, Shipping to Redis):
+# the same events in the journal and in the stream, field for field; every
+# event exactly once by eid when Redis is killed and restarted empty under
+# load, and when nginx reloads under load; requests never fail because of
+# Redis; the metrics of the trail.
 
 use strict;
 use warnings;

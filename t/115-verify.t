@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
 # The signed trail as nginx writes it, checked by push-approval-audit
-# (interface.md §7, §9): an untouched journal and stream verify; a removed,
+# (docs/audit.md, docs/audit-format.md): an untouched journal and stream verify; a removed,
 # altered, swapped or inserted line, a chain cut before its last
 # checkpoint and a missing chain are breaks naming the entry; a worker
 # killed with SIGKILL under load leaves at most a torn final line; the

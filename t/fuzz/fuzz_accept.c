@@ -2,10 +2,10 @@
 /*
  * An Accept header value: ngx_http_push_approval_accept_html() (headers.c),
  * which decides whether a client gets the approval page or JSON/problem
- * answers (§1.8).  Its budget is the first 1024 bytes, up to the last
- * whole element.  (Sec-Fetch-Dest and the other Sec-Fetch headers are not
- * parsed: they are compared whole with ngx_strncasecmp(), nothing to
- * fuzz.)
+ * answers (docs/flow.md, The requester's three answers).  Its budget is
+ * the first 1024 bytes, up to the last whole element.  (Sec-Fetch-Dest and
+ * the other Sec-Fetch headers are not parsed: they are compared whole with
+ * ngx_strncasecmp(), nothing to fuzz.)
  *
  * Checked: the answer is 0 or 1; 1 only when "text/html" is in the
  * budget; an empty element added at either end changes nothing; listing

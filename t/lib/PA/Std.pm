@@ -27,7 +27,7 @@ our $LOG_FORMAT = q{log_format pa '$pid $status $request_method $uri }
     . q{ap=$push_approval_approval';};
 
 # limits loose enough for tests that make many challenges for one user
-# (interface.md §2 defaults: 5 challenges per 10m, lockout after 3 failures)
+# (the defaults: 5 challenges per 10m, lockout after 3 failures)
 our $LOOSE = 'push_approval_prompt_limit 64 1s; push_approval_lockout 16 1s;';
 
 our $STD = 'push_approval zone=pa; push_approval_user $arg_u; '
