@@ -1,9 +1,9 @@
 #!/usr/bin/perl
 
-# The `nginx -t` matrix (interface.md §2): a full valid configuration
+# The `nginx -t` matrix (docs/directives.md): a full valid configuration
 # passes; every invalid one fails, naming the directive and the reason; each
-# directive is accepted in the contexts the table of §2 lists and refused in
-# the others.
+# directive is accepted in the contexts its "Context:" line lists and
+# refused in the others.
 #
 # "Naming the directive": the output spells its name, or nginx's
 # "in FILE:LINE" points at the line that holds it (every directive under
@@ -375,7 +375,7 @@ for my $d (@dups) {
     fails("duplicate $directive", $directive, qr/duplicate/, %o);
 }
 
-# --- contexts (§2 table) ----------------------------------------------------------
+# --- contexts (each directive's Context: line) -------------------------------------
 
 # directive => [ value, contexts it is allowed in ]
 my %ctx = (
@@ -451,7 +451,7 @@ for my $d (sort keys %ctx) {
         'push_approval_zone in server{} refused') or diag($out);
 }
 
-# Standard Webhooks (interface.md §5.3) are not built: their directives
+# Standard Webhooks decisions are not built: their directives
 # and endpoint are refused by name, never accepted and ignored
 fails('webhook secret', 'push_approval_webhook_secret',
     qr/not available in this version/,

@@ -1,9 +1,11 @@
 #!/usr/bin/perl
 
-# The approval cookie (interface.md §3): every rejection reason, seen
-# through $push_approval_reason in the `pa` log_format; reuse without a
-# push; several cookies of one name; two scopes on one host; the Set-Cookie
-# attributes; no personal data in clear; revocation through the console.
+# The approval cookie (docs/directives.md, push_approval_cookie;
+# docs/threat-model.md, Stolen cookie, Forged cookie): every rejection
+# reason, seen through $push_approval_reason in the `pa` log_format; reuse
+# without a push; several cookies of one name; two scopes on one host; the
+# Set-Cookie attributes; no personal data in clear; revocation through the
+# console.
 #
 # Every cookie is minted by a real approval (hold mode, approver ops, so no
 # code).  A rejected cookie leaves the request without a cookie: it makes a
@@ -16,7 +18,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide approval log_line b64url_decode);
 use Test::More;
 use MIME::Base64 ();
 
@@ -41,6 +43,8 @@ $t->write_file('secret-both', $t->read_file('secret-k9') . $t->read_file('secret
 # this file makes many challenges for one user: loosen the per-user limits
 my $limits = $PA::Std::LOOSE;
 
+my $NOTIFY = PA::Std::notify_location();
+
 sub conf {
     my ($secret_path) = @_;
     return <<"EOF";
@@ -62,15 +66,7 @@ sub conf {
         server_name localhost;
         root %%DIR%%/html;
 
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body \$push_approval_json;
-            proxy_read_timeout 3s;
-        }
+$NOTIFY
         location /_pa/wait/ { push_approval_endpoint wait; }
         location /_pa/approve/ { push_approval_endpoint approve; }
         location /_pa/console/ { push_approval_endpoint console identity=\$arg_who; }
@@ -104,15 +100,7 @@ sub conf {
         server_name other.test;
         root %%DIR%%/html;
 
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body \$push_approval_json;
-            proxy_read_timeout 3s;
-        }
+$NOTIFY
         location /_pa/wait/ { push_approval_endpoint wait; }
 
         location /shared/ { $PA::Std::STD push_approval_cookie pa_shared; }
@@ -124,28 +112,6 @@ $t->start(conf('%%SECRET%%'));
 
 # --- helpers ------------------------------------------------------------------------
 
-sub decide {
-    my ($push, $decision) = @_;
-    return $t->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => "decision=$decision");
-}
-
-# one approval: the request, its push, approve, the resumed response
-sub approval {
-    my ($name, %req) = @_;
-    local $Test::Builder::Level = $Test::Builder::Level + 1;
-    my $h = $t->http_start(%req);
-    my $push = $t->wait_push(5);
-    ok($push, "$name: push") or do { $t->http_abort($h); return };
-    my $d = decide($push, 'approve');
-    is($d->{status}, 200, "$name: approved") or diag($d->{body});
-    my $res = $t->http_wait($h, 5);
-    is($res->{status}, 200, "$name: request resumed");
-    return ($res, $push);
-}
-
 # the approval cookie a response set: (name, value)
 sub approval_cookie {
     my ($res, $re) = @_;
@@ -153,14 +119,6 @@ sub approval_cookie {
     my $c = $t->cookies($res);
     my ($name) = grep { $_ =~ $re && !/^pa_pending/ } sort keys %$c;
     return ($name, $name ? $c->{$name} : undef);
-}
-
-# the log line of the next request on $uri_re from offset $off
-sub log_line {
-    my ($off, $method, $prefix) = @_;
-    local $Test::Builder::Level = $Test::Builder::Level + 1;
-    return $t->wait_log('access.log', qr{^\d+ \d+ \Q$method\E \Q$prefix\E\S* st=}, 5, $off)
-        // '';
 }
 
 # a request whose cookie must be rejected with $reason: a new challenge
@@ -179,26 +137,19 @@ sub rejected {
         $t->http_abort($h);
         return;
     }
-    my $d = decide($push, 'approve');
+    my $d = decide($t, $push, 'approve');
     is($d->{status}, 200, "$name: approved by the test") or diag($d->{body});
     my $res = $t->http_wait($h, 5);
     # passed the gate: what the backend answers (405 for a POST to a file)
     ok($res->{status} && $res->{status} !~ /^(?:401|403|429|503)$/,
         "$name: the held request passes the gate after approval")
         or diag("status $res->{status}");
-    my $line = log_line($off, $req{method} // 'GET', $prefix);
+    my $line = log_line($t, $off, $req{method} // 'GET', $prefix);
     like($line, qr/ rs=\Q$reason\E /, "$name: rs=$reason") if length $reason;
     return $line;
 }
 
 sub ck { "Cookie: $_[0]=$_[1]" }
-
-sub b64url_decode {
-    my ($s) = @_;
-    (my $b = $s) =~ tr{-_}{+/};
-    $b .= '=' x ((4 - length($b) % 4) % 4);
-    return MIME::Base64::decode_base64($b);
-}
 
 my @B64 = ('A' .. 'Z', 'a' .. 'z', '0' .. '9', '-', '_');
 my %B64 = map { $B64[$_] => $_ } 0 .. 63;
@@ -214,7 +165,7 @@ sub flip {
 # --- a real cookie ------------------------------------------------------------------
 
 my $USER = 'alice-in-clear';
-my ($res, $push) = approval('admin', path => "/admin/?u=$USER");
+my ($res, $push) = approval($t, 'admin', path => "/admin/?u=$USER");
 my ($name, $value) = approval_cookie($res);
 like($name // '', qr/^pa_[0-9a-f]{8}$/, 'default cookie name pa_ + 8 hex digits');
 ok(defined $value && length $value, 'cookie value');
@@ -256,7 +207,7 @@ my $admin_cookie = ck($name, $value);
     is($r->{status}, 200, 'valid cookie: 200');
     is($r->{body}, "x\n", 'valid cookie: content');
     ok($t->no_push(0.3), 'valid cookie: no push');
-    my $line = log_line($off, 'GET', '/admin/');
+    my $line = log_line($t, $off, 'GET', '/admin/');
     like($line, qr/ st=granted rs=- /, 'valid cookie: st=granted rs=-');
     like($line, qr/ ap=\Q$approval_id\E$/, 'valid cookie: ap = the approval id');
     ok(!$t->cookies($r)->{$name}, 'valid cookie: no new cookie');
@@ -351,7 +302,7 @@ rejected('another user agent', 'agent', '/admin/',
 
 # without bind, address and agent do not matter
 {
-    my ($r) = approval('nobind', path => "/nobind/?u=$USER");
+    my ($r) = approval($t, 'nobind', path => "/nobind/?u=$USER");
     my ($n, $v) = approval_cookie($r);
     ok($n, 'nobind: cookie');
     $r = $t->http(path => "/nobind/?u=$USER",
@@ -362,7 +313,7 @@ rejected('another user agent', 'agent', '/admin/',
 
 # server and scope: the same explicit cookie name elsewhere
 {
-    my ($r) = approval('shared', path => "/shared/?u=$USER");
+    my ($r) = approval($t, 'shared', path => "/shared/?u=$USER");
     my ($n, $v) = approval_cookie($r, qr/^pa_shared$/);
     is($n, 'pa_shared', 'explicit cookie name');
     is(($t->cookie_attrs($r, 'pa_shared') || {})->{path}, '/shared/', 'explicit name: Path = scope');
@@ -379,7 +330,7 @@ rejected('another user agent', 'agent', '/admin/',
 
 # method: the cookie of GET-only /m/ on a POST under the same scope
 {
-    my ($r) = approval('methods GET', path => "/m/?u=$USER");
+    my ($r) = approval($t, 'methods GET', path => "/m/?u=$USER");
     my ($n, $v) = approval_cookie($r, qr/^pa_m$/);
     is($n, 'pa_m', 'GET-only cookie');
     $r = $t->http(path => "/m/w/?u=$USER", headers => [ck($n, $v)]);
@@ -392,9 +343,9 @@ rejected('another user agent', 'agent', '/admin/',
 
 # two scopes on one host, each with its own default cookie
 {
-    my ($r1, $p1) = approval('scope one', path => "/one/?u=$USER");
+    my ($r1, $p1) = approval($t, 'scope one', path => "/one/?u=$USER");
     my ($n1, $v1) = approval_cookie($r1);
-    my ($r2, $p2) = approval('scope two', path => "/two/?u=$USER");
+    my ($r2, $p2) = approval($t, 'scope two', path => "/two/?u=$USER");
     my ($n2, $v2) = approval_cookie($r2);
     like($n1 // '', qr/^pa_[0-9a-f]{8}$/, 'scope one: default name');
     like($n2 // '', qr/^pa_[0-9a-f]{8}$/, 'scope two: default name');
@@ -414,9 +365,9 @@ rejected('another user agent', 'agent', '/admin/',
     my $h = $t->http_start(path => "/two/?u=$USER", headers => [ck($n1, $v1)]);
     my $p = $t->wait_push(5);
     ok($p, 'cookie one does not open /two/: new challenge');
-    decide($p, 'deny') if $p;
+    decide($t, $p, 'deny') if $p;
     is($t->http_wait($h, 5)->{status}, 403, 'cookie one on /two/: held, denied');
-    like(log_line($off, 'GET', '/two/'), qr/ rs=- /, 'cookie one on /two/: not a cookie of /two/ (rs=-)');
+    like(log_line($t, $off, 'GET', '/two/'), qr/ rs=- /, 'cookie one on /two/: not a cookie of /two/ (rs=-)');
 
     # cookie one's value under cookie two's name: another scope
     rejected("cookie one's value under /two/'s name", 'scope', '/two/',
@@ -427,13 +378,13 @@ rejected('another user agent', 'agent', '/admin/',
 
 # attributes: samesite=lax, __Host-
 {
-    my ($r) = approval('samesite=lax', path => "/lax/?u=$USER");
+    my ($r) = approval($t, 'samesite=lax', path => "/lax/?u=$USER");
     my $a = $t->cookie_attrs($r, 'pa_lax') || {};
     is($a->{samesite}, 'Lax', 'samesite=lax: SameSite=Lax');
     is($a->{path}, '/lax/', 'samesite=lax: Path = scope');
     ok($a->{httponly}, 'samesite=lax: HttpOnly');
 
-    ($r) = approval('__Host-', path => "/host/?u=$USER");
+    ($r) = approval($t, '__Host-', path => "/host/?u=$USER");
     $a = $t->cookie_attrs($r, '__Host-pa') || {};
     is($a->{path}, '/', '__Host- cookie: Path=/');
     ok($a->{secure}, '__Host- cookie: Secure');
@@ -450,7 +401,7 @@ rejected('another user agent', 'agent', '/admin/',
 
 # expired: ttl 2s, poll until the cookie is refused
 {
-    my ($r) = approval('short ttl', path => "/short/?u=$USER");
+    my ($r) = approval($t, 'short ttl', path => "/short/?u=$USER");
     my ($n, $v) = approval_cookie($r);
     my $a = $t->cookie_attrs($r, $n // '') || {};
     ok($a->{'max-age'} && $a->{'max-age'} <= 2, 'ttl 2s: Max-Age <= 2');
@@ -468,7 +419,7 @@ rejected('another user agent', 'agent', '/admin/',
     is($last->{status}, 0, 'expired cookie: the request is held');
     my $p = $t->wait_push(5);
     ok($p, 'expired cookie: new challenge');
-    decide($p, 'deny') if $p;
+    decide($t, $p, 'deny') if $p;
     my $line = $t->wait_log('access.log', qr{^\d+ (?!200 )\d+ GET /short/\S* st=}, 5, $off) // '';
     like($line, qr/ rs=expired /, 'rs=expired');
 }
@@ -531,15 +482,15 @@ rejected('another user agent', 'agent', '/admin/',
 # --- a decision while the notify subrequest is still in flight ----------------------
 
 # The push is out (the receiver has it) but the receiver answers 0.5 s
-# later: the challenge is open, an approval now must count (§1.7: once
-# the push is out the challenge no longer depends on the request; §5.2:
-# only decided or expired challenges are 410).
+# later: the challenge is open, an approval now must count (once the push
+# is out the challenge no longer depends on the request, and only a
+# decided or expired challenge is 410).
 {
     $t->receiver_set(delay => 0.5);
     my $h = $t->http_start(path => "/one/?u=race-user");
     my $p = $t->wait_push(5);
     ok($p, 'slow receiver: push');
-    my $d = $p ? decide($p, 'approve') : { status => 0, body => '' };
+    my $d = $p ? decide($t, $p, 'approve') : { status => 0, body => '' };
     is($d->{status}, 200, 'decision while the notify subrequest is in flight: recorded')
         or diag("$d->{status} $d->{body}");
     my $r = $t->http_wait($h, 3);
@@ -547,7 +498,7 @@ rejected('another user agent', 'agent', '/admin/',
         or diag("status $r->{status}");
     $t->receiver_set(delay => 0);
     # if the challenge stayed open, close it so that nothing is left
-    decide($p, 'deny') if $p && $r->{status} == 0;
+    decide($t, $p, 'deny') if $p && $r->{status} == 0;
 }
 
 # --- counters ------------------------------------------------------------------

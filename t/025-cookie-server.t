@@ -19,7 +19,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide approval log_line b64url_encode b64url_decode);
 use Test::More;
 use Digest::SHA ();
 use MIME::Base64 ();
@@ -28,17 +28,7 @@ my $t = PA::Test->new(workers => 2);
 
 $t->write_file("html/$_/index.html", "$_ page\n") for qw(app named x x/y);
 
-my $NOTIFY = <<'EOF';
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body $push_approval_json;
-            proxy_read_timeout 3s;
-        }
-EOF
+my $NOTIFY = PA::Std::notify_location();
 
 sub conf {
     my ($secret) = @_;
@@ -95,40 +85,12 @@ my $PB = $t->port(1);
 
 # --- helpers ------------------------------------------------------------------
 
-sub decide {
-    my ($tt, $push, $decision) = @_;
-    return $tt->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => "decision=$decision");
-}
-
-# one approval on node $tt: the request, its push, approve, the response
-sub approval {
-    my ($tt, $name, %req) = @_;
-    local $Test::Builder::Level = $Test::Builder::Level + 1;
-    my $h = $tt->http_start(%req);
-    my $push = $tt->wait_push(5);
-    ok($push, "$name: push") or do { $tt->http_abort($h); return };
-    my $d = decide($tt, $push, 'approve');
-    is($d->{status}, 200, "$name: approved") or diag($d->{body});
-    my $res = $tt->http_wait($h, 5);
-    is($res->{status}, 200, "$name: request resumed");
-    return ($res, $push);
-}
-
 # the approval cookie a response set: "Cookie: name=value"
 sub approval_cookie {
     my ($tt, $res) = @_;
     my $c = $tt->cookies($res);
     my ($name) = grep { !/^pa_pending/ } sort keys %$c;
     return $name ? ("$name=$c->{$name}", $name, $c->{$name}) : ('', '', '');
-}
-
-sub log_line {
-    my ($off, $prefix) = @_;
-    return $t->wait_log('access.log', qr{^\d+ \d+ GET \Q$prefix\E\S* st=}, 5, $off)
-        // '';
 }
 
 # a cookie that must not open the place: a new challenge, to $approver,
@@ -150,7 +112,8 @@ sub refused {
     decide($t, $push, 'deny');
     is($t->http_wait($h, 5)->{status}, 403, "$name: held, denied");
     (my $prefix = $req{path}) =~ s/\?.*//;
-    like(log_line($off, $prefix), qr/ rs=\Q$reason\E /, "$name: rs=$reason");
+    like(log_line($t, $off, 'GET', $prefix), qr/ rs=\Q$reason\E /,
+        "$name: rs=$reason");
     return $push;
 }
 
@@ -160,19 +123,6 @@ sub opens {
     my $r = $tt->http(%req);
     is($r->{status}, 200, "$name: 200") or diag("status $r->{status}");
     ok($tt->no_push(0.3), "$name: no push");
-}
-
-sub b64url_decode {
-    (my $b = $_[0]) =~ tr{-_}{+/};
-    $b .= '=' x ((4 - length($b) % 4) % 4);
-    return MIME::Base64::decode_base64($b);
-}
-
-sub b64url_encode {
-    my $b = MIME::Base64::encode_base64($_[0], '');
-    $b =~ tr{+/}{-_};
-    $b =~ s/=+$//;
-    return $b;
 }
 
 # --- a cookie approved on A ---------------------------------------------------

@@ -1,20 +1,20 @@
 #!/usr/bin/perl
 
-# Where the gate runs (interface.md §1.1, §1.4, §1.5): after every access
-# check (auth_basic, auth_request, satisfy any), before try_files and
-# mirror; internal redirects (index, try_files, error_page) of a passed
-# request stay passed; a subrequest (SSI) into a protected place from a
-# page that did not pass is refused; cross-site requests make no challenge;
-# OPTIONS, HEAD
-# and unlisted methods; endpoint locations never gated; push_approval off;
-# no identity; a `return` location is never gated (the documented pitfall).
+# Where the gate runs (docs/internals.md, Where the gate runs; docs/flow.md,
+# What the gate checks, in order): after every access check (auth_basic,
+# auth_request, satisfy any), before try_files and mirror; internal
+# redirects (index, try_files, error_page) of a passed request stay passed;
+# a subrequest (SSI) into a protected place from a page that did not pass is
+# refused; cross-site requests make no challenge; OPTIONS, HEAD and unlisted
+# methods; endpoint locations never gated; push_approval off; no identity; a
+# `return` location is never gated (the documented pitfall).
 
 use strict;
 use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide);
 use Test::More;
 use MIME::Base64 ();
 
@@ -36,17 +36,7 @@ $t->write_file('htpasswd', "alice:{PLAIN}wonderland\n");
 # this file makes many challenges for one user: loosen the per-user limits
 my $limits = $PA::Std::LOOSE;
 
-my $notify = <<'EOF';
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body $push_approval_json;
-            proxy_read_timeout 3s;
-        }
-EOF
+my $notify = PA::Std::notify_location();
 
 $t->start(PA::Std::conf(
     http => <<"EOF",
@@ -151,14 +141,6 @@ EOF
 
 # --- helpers ---------------------------------------------------------------------
 
-sub decide {
-    my ($push, $decision) = @_;
-    return $t->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => "decision=$decision");
-}
-
 # a gated request: push, the test decides, the answer
 sub gated {
     my ($name, $decision, %req) = @_;
@@ -167,7 +149,7 @@ sub gated {
     my $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', "$name: gated (push)")
         or do { $t->http_abort($h); return ({ status => 0, headers => {} }, $p) };
-    my $d = decide($p, $decision);
+    my $d = decide($t, $p, $decision);
     is($d->{status}, 200, "$name: $decision recorded") or diag($d->{body});
     my $res = $t->http_wait($h, 5);
     return ($res, $p);
@@ -257,7 +239,7 @@ my $WRONG = 'Authorization: Basic ' . MIME::Base64::encode_base64('alice:mad-hat
     my $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', 'mirror: the push comes first');
     ok($t->no_push(0.5), 'mirror: no mirrored request before approval');
-    decide($p, 'approve') if $p;
+    decide($t, $p, 'approve') if $p;
     my $res = $t->http_wait($h, 5);
     is($res->{status}, 200, 'mirror: approved request served');
     my $m = $t->wait_push(5);
@@ -375,8 +357,8 @@ my $WRONG = 'Authorization: Basic ' . MIME::Base64::encode_base64('alice:mad-hat
         headers => ['Sec-Fetch-Site: none']);
     is($r->{status}, 403, 'none: gated normally, denied');
 
-    # with a valid cookie a cross-site request passes (§1.5: "and that
-    # has no valid cookie")
+    # with a valid cookie a cross-site request passes (only a cross-site
+    # request without a valid cookie is refused)
     $r = $t->http(path => '/admin/x.html?u=alice',
         headers => ['Sec-Fetch-Site: cross-site', $cookie]);
     is($r->{status}, 200, 'cross-site with a valid cookie: passes');
@@ -427,7 +409,7 @@ my $WRONG = 'Authorization: Basic ' . MIME::Base64::encode_base64('alice:mad-hat
     my $direct = $t->http_start(path => '/admin/secret.html?u=alice');
     my $p = $t->wait_push(5);
     ok($p, 'the same file requested directly: gated');
-    decide($p, 'deny') if $p;
+    decide($t, $p, 'deny') if $p;
     is($t->http_wait($direct, 5)->{status}, 403, 'directly: denied');
 }
 

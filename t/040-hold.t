@@ -11,9 +11,8 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide json_of still_held approval_cookie next_push);
 use Test::More;
-use JSON::PP ();
 use Time::HiRes qw(time);
 
 my $t = PA::Test->new(workers => 2);
@@ -23,33 +22,15 @@ $t->write_file('html/open.txt', "open\n");
 
 # the notify location answers within proxy_read_timeout 1s, so a receiver
 # that never answers fails the push quickly
-my $notify = <<'EOF';
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body $push_approval_json;
-            proxy_read_timeout 1s;
-        }
-EOF
+my $notify = PA::Std::notify_location('1s');
 
 # a second server, HTTP/2 without TLS, for the HTTP/2 disconnect
-my $h2 = <<'EOF';
+my $h2 = <<'EOF' . PA::Std::notify_location() . <<'EOF';
     server {
         listen 127.0.0.1:%%PORT1%% http2;
         server_name localhost;
         root %%DIR%%/html;
-        location = /_pa/notify {
-            internal;
-            proxy_pass http://127.0.0.1:%%RECEIVER%%/push;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_body $push_approval_json;
-            proxy_read_timeout 3s;
-        }
+EOF
         location /_pa/wait/ { push_approval_endpoint wait; }
         location /admin/ {
             push_approval zone=pa; push_approval_user $arg_u;
@@ -69,33 +50,16 @@ $t->start(PA::Std::conf(notify => $notify, http => $h2, locations => <<'EOF'));
         location = /open.txt { }
 EOF
 
-my $JSON = JSON::PP->new;
 my $uan = 0;
 
 # a user of its own for each challenge (per-user limits never interfere)
-my $un = 0;
-sub user { 'h' . ++$un . 'q' }
+sub user { PA::Std::user('h', 'q') }
 
 # a User-Agent of its own for each challenge, so that nothing joins by chance
 sub ua { 'User-Agent: hold-test/' . ++$uan . (defined $_[0] ? " $_[0]" : '') }
 
-sub decide {
-    my ($push, $decision, %o) = @_;
-    my $body = "decision=$decision";
-    $body .= "&code=$o{code}" if defined $o{code};
-    return $t->http(method => 'POST',
-        path => $o{path} // PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => $body);
-}
-
-sub json_of {
-    my ($res) = @_;
-    return eval { $JSON->decode($res->{body}) } || {};
-}
-
-# status, problem+json media type and the §6 fields
+# status, problem+json media type and the problem fields (reason, status,
+# type, title, approval_id)
 sub problem_ok {
     my ($res, $status, $reason, $id, $what) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
@@ -111,38 +75,6 @@ sub problem_ok {
     return $j;
 }
 
-# the paused request has sent nothing and its connection is open
-sub still_held {
-    my ($h, $secs) = @_;
-    return 0 unless $h->{sock} && !$h->{res};
-    my $rin = '';
-    vec($rin, fileno($h->{sock}), 1) = 1;
-    my $n = select(my $rout = $rin, undef, undef, $secs);
-    return $n == 0;
-}
-
-sub approval_cookie {
-    my ($res) = @_;
-    my ($name) = grep { /^pa_[0-9a-f]{8}$/ } keys %{ $t->cookies($res) };
-    return $name;
-}
-
-# the next push, once its challenge is pending (the console lists it): a
-# decision taken while the notify subrequest is still waiting for the
-# gateway's answer is a separate test below
-sub next_push {
-    my ($who) = @_;
-    local $Test::Builder::Level = $Test::Builder::Level + 1;
-    my $p = $t->wait_push(5) or return undef;
-    my $id = $p->{json} && $p->{json}{id} or return $p;
-    $t->wait_for(sub {
-        my $r = $t->http(path => '/_pa/console/?who=' . ($who // 'ops'),
-            headers => ['Accept: application/json']);
-        $r->{status} == 200 && index($r->{body}, "\"$id\"") >= 0;
-    }, 5, "challenge $id pending");
-    return $p;
-}
-
 sub rand_b64url {
     my ($n) = @_;
     my @c = ('A' .. 'Z', 'a' .. 'z', '0' .. '9', '-', '_');
@@ -154,13 +86,13 @@ sub rand_b64url {
 my $ua = ua();
 my $u1 = user();
 my $h = $t->http_start(path => "/admin/?u=$u1", headers => [$ua]);
-my $push = next_push();
+my $push = next_push($t);
 ok($push, 'approve: push sent');
 is($push && $push->{uri}, '/push', 'approve: push to the notify uri');
 ok($push && !$push->{json}{code_required}, 'approve: four-eyes, no code');
 ok(still_held($h, 0.2), 'approve: request held before the decision');
 
-my $dec = decide($push, 'approve');
+my $dec = decide($t, $push, 'approve');
 is($dec->{status}, 200, 'approve: decision recorded');
 is(json_of($dec)->{status}, 'approved', 'approve: JSON status approved');
 is(json_of($dec)->{id}, $push->{json}{id}, 'approve: JSON id');
@@ -168,7 +100,7 @@ is(json_of($dec)->{id}, $push->{json}{id}, 'approve: JSON id');
 my $res = $t->http_wait($h, 5);
 is($res->{status}, 200, 'approve: held request resumed with 200');
 is($res->{body}, "admin page\n", 'approve: content served');
-my $cname = approval_cookie($res);
+my $cname = approval_cookie($t, $res);
 ok($cname, 'approve: approval cookie set');
 my $ca = $cname ? $t->cookie_attrs($res, $cname) : {};
 is($ca->{path}, '/admin/', 'approve: cookie Path = scope');
@@ -189,17 +121,17 @@ ok($t->wait_log('access.log', qr/ 200 GET \/admin\/index\.html st=approved /, 5)
 for my $case (['deny', 'denied'], ['report', 'reported']) {
     my ($decision, $reason) = @$case;
     $h = $t->http_start(path => '/admin/?u=' . user(), headers => [ua()]);
-    $push = next_push();
+    $push = next_push($t);
     ok($push, "$decision: push sent");
-    $dec = decide($push, $decision);
+    $dec = decide($t, $push, $decision);
     is($dec->{status}, 200, "$decision: decision recorded");
     is(json_of($dec)->{status}, $reason, "$decision: JSON status $reason");
     $res = $t->http_wait($h, 5);
     problem_ok($res, 403, $reason, $push->{json}{id}, "$decision: requester");
-    ok(!approval_cookie($res), "$decision: no approval cookie");
+    ok(!approval_cookie($t, $res), "$decision: no approval cookie");
 
     # a decided challenge POSTed again
-    my $again = decide($push, 'approve');
+    my $again = decide($t, $push, 'approve');
     problem_ok($again, 410, 'gone', undef, "$decision: decided challenge again");
 }
 
@@ -207,7 +139,7 @@ for my $case (['deny', 'denied'], ['report', 'reported']) {
 
 my $t0 = time;
 $h = $t->http_start(path => '/short/?u=' . user(), headers => [ua()]);
-$push = next_push();
+$push = next_push($t);
 ok($push, 'timeout: push sent');
 $res = $t->http_wait($h, 6);
 my $took = time - $t0;
@@ -216,7 +148,7 @@ problem_ok($res, 403, 'timeout', $push->{json}{id}, 'timeout');
 cmp_ok($took, '>=', 1.0, 'timeout: after push_approval_wait');
 cmp_ok($took, '<', 3.5, 'timeout: not much later');
 
-$dec = decide($push, 'approve');
+$dec = decide($t, $push, 'approve');
 problem_ok($dec, 410, 'gone', undef, 'approval after the timeout');
 
 # --- a decision while the notify subrequest still waits for the gateway ---------------
@@ -227,7 +159,7 @@ $t->receiver_set(delay => 0.6);    # under the notify proxy_read_timeout 1s
 $h = $t->http_start(path => '/admin/?u=' . user(), headers => [ua()]);
 $push = $t->wait_push(5);
 ok($push, 'in flight: push received by the gateway');
-$dec = decide($push, 'approve');
+$dec = decide($t, $push, 'approve');
 is($dec->{status}, 200, 'in flight: a decision before the gateway answered is taken')
     or diag("decision answered $dec->{status}: $dec->{body}");
 $t->receiver_set(delay => 0);
@@ -237,7 +169,7 @@ if ($dec->{status} != 200) {
         index($t->http(path => '/_pa/console/?who=ops',
             headers => ['Accept: application/json'])->{body}, $push->{json}{id}) >= 0
     }, 5, 'in flight: challenge pending');
-    decide($push, 'approve');
+    decide($t, $push, 'approve');
 }
 $res = $t->http_wait($h, 5);
 is($res->{status}, 200, 'in flight: the request is approved');
@@ -246,16 +178,16 @@ is($res->{status}, 200, 'in flight: the request is approved');
 
 my $pageuser = user();
 $h = $t->http_start(path => "/admin/?u=$pageuser", headers => [ua()]);
-$push = next_push();
+$push = next_push($t);
 my $path = PA::Std::approve_path($push);
 my ($prefix, $id, $token) = $path =~ m{^(.*/)([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$};
 ok($token, 'approve URL is L{id}.{token}') or diag($path);
 (my $bad = $token) =~ s/^(.)/$1 eq 'A' ? 'B' : 'A'/e;
 my $unknown = $prefix . rand_b64url(22) . '.' . $token;
 
-$res = decide(undef, 'deny', path => "$prefix$id.$bad");
+$res = decide($t, undef, 'deny', path => "$prefix$id.$bad");
 problem_ok($res, 404, 'not_found', undef, 'POST bad token');
-$res = decide(undef, 'deny', path => $unknown);
+$res = decide($t, undef, 'deny', path => $unknown);
 problem_ok($res, 404, 'not_found', undef, 'POST unknown id');
 $res = $t->http(method => 'POST', path => "$prefix$id",
     headers => ['Accept: application/json', "Authorization: Bearer $bad",
@@ -297,7 +229,7 @@ $t->http(path => "$path?decision=approve");
 ok(still_held($h, 0.3), 'after GETs the request is still held');
 ok($t->no_push(0.1), 'no new push');
 
-$dec = decide($push, 'approve');
+$dec = decide($t, $push, 'approve');
 is($dec->{status}, 200, 'POST approve after the GETs works');
 $res = $t->http_wait($h, 5);
 is($res->{status}, 200, 'request resumed after the POST');
@@ -307,15 +239,15 @@ is($res->{status}, 200, 'request resumed after the POST');
 $ua = ua('join');
 my $ju = user();
 my @hs = map { $t->http_start(path => "/admin/?u=$ju", headers => [$ua]) } 1 .. 10;
-$push = next_push();
+$push = next_push($t);
 ok($push, 'join: first push');
 ok($t->no_push(1.0), 'join: ten requests, one push');
 ok(!grep({ !still_held($_, 0) } @hs), 'join: all ten held');
-$dec = decide($push, 'approve');
+$dec = decide($t, $push, 'approve');
 is($dec->{status}, 200, 'join: one approval');
 my @res = $t->http_wait_all(\@hs, 5);
 is(join(' ', map { $_->{status} } @res), join(' ', (200) x 10), 'join: all ten get 200');
-is(scalar(grep { approval_cookie($_) } @res), 10, 'join: all ten get the cookie');
+is(scalar(grep { approval_cookie($t, $_) } @res), 10, 'join: all ten get the cookie');
 ok($t->no_push(0.2), 'join: still one push');
 
 # --- different agents or users do not join -----------------------------------------
@@ -326,7 +258,7 @@ for my $case (
 ) {
     my ($what, @req) = @$case;
     my @h = map { $t->http_start(path => $_->[0], headers => [$_->[1]]) } @req;
-    my @p = grep { $_ } (next_push(), next_push());
+    my @p = grep { $_ } (next_push($t), next_push($t));
     is(scalar @p, 2, "different $what: two pushes");
     isnt($p[0]{json}{id}, $p[1]{json}{id}, "different $what: two challenges") if @p == 2;
     ok($t->no_push(0.3), "different $what: no third push");
@@ -369,12 +301,12 @@ for my $case (['small', "a=1&b=two&c=%26x"], ['large', join('', map { chr(65 + $
     $h = $t->http_start(method => 'POST', path => '/post/save?u=' . ($pu = user()),
         headers => [ua(), 'Content-Type: application/x-www-form-urlencoded'],
         body => $body);
-    $push = next_push();
+    $push = next_push($t);
     is($push && $push->{uri}, '/push', "POST $what: the push comes first");
     is($push && $push->{json}{method}, 'POST', "POST $what: push names the method");
     ok($t->no_push(0.3), "POST $what: nothing reaches the backend before approval");
     ok(still_held($h, 0), "POST $what: request held");
-    decide($push, 'approve');
+    decide($t, $push, 'approve');
     my $be = $t->wait_push(5);
     ok($be, "POST $what: backend request after approval");
     is($be && $be->{uri}, "/backend/save?u=$pu", "POST $what: backend uri");
@@ -383,24 +315,24 @@ for my $case (['small', "a=1&b=two&c=%26x"], ['large', join('', map { chr(65 + $
         or diag('backend got ' . length($be ? $be->{body} // '' : '') . ' bytes, sent ' . length $body);
     $res = $t->http_wait($h, 5);
     is($res->{status}, 200, "POST $what: 200 from the backend");
-    ok(approval_cookie($res), "POST $what: approval cookie");
+    ok(approval_cookie($t, $res), "POST $what: approval cookie");
 }
 
 # --- a client that disconnects while paused (HTTP/1.1) ------------------------------------
 
 my $pos = $t->log_size('access.log');
 $h = $t->http_start(path => '/admin/gone?u=' . user(), headers => [ua()]);
-$push = next_push();
+$push = next_push($t);
 ok($push, 'disconnect: push sent');
 $t->http_abort($h);
 ok($t->wait_log('access.log', qr/ 499 GET \/admin\/gone /, 5, $pos), 'disconnect: 499 logged');
-$dec = decide($push, 'approve');
+$dec = decide($t, $push, 'approve');
 is($dec->{status}, 200, 'disconnect: approving afterwards is fine');
 $res = $t->http(path => '/open.txt');
 is($res->{status}, 200, 'disconnect: another request works');
 $h = $t->http_start(path => '/admin/?u=' . user(), headers => [ua()]);
-$push = next_push();
-decide($push, 'approve');
+$push = next_push($t);
+decide($t, $push, 'approve');
 is($t->http_wait($h, 5)->{status}, 200, 'disconnect: another held request works');
 
 # --- HTTP/2: the client goes away while paused --------------------------------------------
@@ -418,11 +350,11 @@ SKIP: {
         'http://127.0.0.1:' . $t->port(1) . '/admin/h2?u=' . user());
     my $curl_rc = $rc >> 8;
     is($curl_rc, 28, 'HTTP/2: curl timed out (request held)');
-    $push = next_push();
+    $push = next_push($t);
     ok($push, 'HTTP/2: push sent');
     is($push && $push->{json}{agent} =~ /^curl/ ? 1 : 0, 1, 'HTTP/2: push from curl');
     ok($t->wait_log('access.log', qr/ 499 GET \/admin\/h2 /, 5, $pos), 'HTTP/2: 499 logged');
-    $dec = decide($push, 'approve');
+    $dec = decide($t, $push, 'approve');
     is($dec->{status}, 200, 'HTTP/2: approving afterwards');
     $res = $t->http(path => '/open.txt');
     is($res->{status}, 200, 'HTTP/2: server still answers');

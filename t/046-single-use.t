@@ -1,9 +1,9 @@
 #!/usr/bin/perl
 
-# Single-use rules of interface.md §5 under attack: a token decides once,
-# a replayed token is refused (410) and is a "rejected" event, a code is
-# good for its own challenge only, and a token of one challenge cannot
-# decide another.
+# The single-use rules of the approve endpoint (docs/flow.md, The decision)
+# under attack: a token decides once, a replayed token is refused (410) and
+# is a "rejected" event, a code is good for its own challenge only, and a
+# token of one challenge cannot decide another.
 
 use strict;
 use warnings;
@@ -11,7 +11,7 @@ use warnings;
 use lib 't/lib';
 use JSON::PP;
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide);
 use Test::More;
 
 my $t = PA::Test->new(workers => 2);
@@ -31,14 +31,6 @@ sub two_step {
     return ($JSON->decode($res->{body}), $push);
 }
 
-sub decide {
-    my ($path, $body) = @_;
-    return $t->http(method => 'POST', path => $path,
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => $body);
-}
-
 my ($a, $pa) = two_step('ann', 's1');
 my ($b, $pb) = two_step('ben', 's2');
 my $path_a = PA::Std::approve_path($pa);
@@ -47,7 +39,7 @@ my $path_b = PA::Std::approve_path($pb);
 # ann's code does not approve ben's challenge (unless they happen to match)
 SKIP: {
     skip 'the two random codes are equal', 2 if $a->{code} eq $b->{code};
-    my $r = decide($path_b, "decision=approve&code=$a->{code}");
+    my $r = decide($t, $pb, 'approve', code => $a->{code});
     is($r->{status}, 403, "another challenge's code is a wrong code");
     like($r->{body}, qr/code_mismatch/, 'code_mismatch');
 }
@@ -55,15 +47,16 @@ SKIP: {
 # ann's token with ben's id: not found
 my ($tok_a) = $path_a =~ /\.([\w-]+)$/;
 my ($id_b) = $path_b =~ m{/([\w-]{22})\.};
-my $r = decide("/_pa/approve/$id_b.$tok_a", "decision=approve&code=$b->{code}");
+my $r = decide($t, $pb, 'approve', code => $b->{code},
+    path => "/_pa/approve/$id_b.$tok_a");
 is($r->{status}, 404, "one challenge's token cannot decide another");
 
 # the right code decides once; the token replayed is refused
-$r = decide($path_b, "decision=approve&code=$b->{code}");
+$r = decide($t, $pb, 'approve', code => $b->{code});
 is($r->{status}, 200, 'decided with its own code and token');
-$r = decide($path_b, "decision=approve&code=$b->{code}");
+$r = decide($t, $pb, 'approve', code => $b->{code});
 is($r->{status}, 410, 'the same token again: 410');
-$r = decide($path_b, 'decision=deny');
+$r = decide($t, $pb, 'deny');
 is($r->{status}, 410, 'and it cannot deny either');
 
 # the replay and the forgery are "rejected" events in the journal

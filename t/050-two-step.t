@@ -12,9 +12,8 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide json_of still_held approval_cookie);
 use Test::More;
-use JSON::PP ();
 use Time::HiRes qw(time);
 
 my $t = PA::Test->new(workers => 2);
@@ -28,42 +27,9 @@ $t->start(PA::Std::conf(locations => <<'EOF'));
         location /holdmode/ { %%STD%% push_approval_mode hold; }
 EOF
 
-my $JSON = JSON::PP->new;
 my $JS = 'Accept: application/json';
-my $un = 0;
-
 # a user of its own for each challenge (per-user limits never interfere)
-sub user { 'u' . ++$un . 'x' }
-
-sub json_of {
-    my ($res) = @_;
-    return eval { $JSON->decode($res->{body}) } || {};
-}
-
-sub decide {
-    my ($push, $decision, %o) = @_;
-    my $body = "decision=$decision";
-    $body .= "&code=$o{code}" if defined $o{code};
-    return $t->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => [$JS, 'Content-Type: application/x-www-form-urlencoded'],
-        body => $body);
-}
-
-# the paused request has sent nothing and its connection is open
-sub still_held {
-    my ($h, $secs) = @_;
-    return 0 unless $h->{sock} && !$h->{res};
-    my $rin = '';
-    vec($rin, fileno($h->{sock}), 1) = 1;
-    my $n = select(my $rout = $rin, undef, undef, $secs);
-    return $n == 0;
-}
-
-sub approval_cookie {
-    my ($res) = @_;
-    my ($name) = grep { /^pa_[0-9a-f]{8}$/ } keys %{ $t->cookies($res) };
-    return $name;
-}
+sub user { PA::Std::user('u', 'x') }
 
 # a two-step challenge: (401 response, its JSON, its push)
 sub challenge {
@@ -107,7 +73,7 @@ is($pc && $pc->{path}, '/_pa/wait/', 'pending cookie Path');
 ok($pc && $pc->{httponly}, 'pending cookie HttpOnly');
 is($pc && lc($pc->{samesite} // ''), 'strict', 'pending cookie SameSite=Strict');
 cmp_ok(abs(($pc && $pc->{'max-age'} // 0) - 30), '<=', 2, 'pending cookie Max-Age = wait');
-ok(!approval_cookie($res), 'no approval cookie yet');
+ok(!approval_cookie($t, $res), 'no approval cookie yet');
 
 ok($push, 'push sent');
 is($push && $push->{json}{id}, $id, 'push for this challenge');
@@ -121,13 +87,13 @@ ok(!grep({ index($_, $j->{code}) >= 0 } @hv), 'nor in its headers');
 
 my $w = wait_start($j, $JS, "Push-Approval-Pending: $j->{pending}");
 ok(still_held($w, 0.3), 'wait: held while pending');
-my $dec = decide($push, 'approve', code => $j->{code});
+my $dec = decide($t, $push, 'approve', code => $j->{code});
 is($dec->{status}, 200, 'approve with the right code');
 is(json_of($dec)->{status}, 'approved', 'approved');
 my $wr = $t->http_wait($w, 5);
 is($wr->{status}, 200, 'wait (JSON): 200');
 is_deeply(json_of($wr), { status => 'approved' }, 'wait (JSON): {"status":"approved"}');
-my $cname = approval_cookie($wr);
+my $cname = approval_cookie($t, $wr);
 ok($cname, 'wait: approval cookie');
 my $ca = $cname ? $t->cookie_attrs($wr, $cname) : {};
 is($ca->{path}, '/admin/', 'approval cookie Path = scope');
@@ -142,7 +108,7 @@ ok($t->no_push(0.2), 'no push for a request with the cookie');
 my $again = $t->http(path => $j->{wait}, headers => [$JS, "Push-Approval-Pending: $j->{pending}"]);
 is($again->{status}, 410, 'pending secret redeemed twice: 410');
 is(json_of($again)->{reason}, 'gone', 'second redemption: gone');
-ok(!approval_cookie($again), 'second redemption: no cookie');
+ok(!approval_cookie($t, $again), 'second redemption: no cookie');
 
 # --- 303 without Accept: application/json; the pending cookie instead of the header
 
@@ -151,13 +117,13 @@ $u = user();
 is($res->{status}, 401, '303 case: 401');
 $w = wait_start($j, $t->cookie_header($res));
 ok(still_held($w, 0.2), 'wait with the pending cookie: held');
-decide($push, 'approve', code => $j->{code});
+decide($t, $push, 'approve', code => $j->{code});
 $wr = $t->http_wait($w, 5);
 is($wr->{status}, 303, 'wait without Accept json: 303');
 my $loc = $t->hdr($wr, 'location') // '';
 like($loc, qr{^(?:http://localhost(?::\d+)?)?/admin/x\.txt(?:\?|$)}, '303 to the original path')
     or diag($loc);
-$cname = approval_cookie($wr);
+$cname = approval_cookie($t, $wr);
 ok($cname, '303 sets the approval cookie');
 my $pcl = $t->cookie_attrs($wr, "pa_pending_$j->{approval_id}");
 ok($pcl && defined $pcl->{'max-age'} && $pcl->{'max-age'} == 0, 'pending cookie cleared')
@@ -169,11 +135,11 @@ is($ok->{status}, 200, '303 case: the cookie opens the protected place');
 
 $u = user();
 ($res, $j, $push) = challenge("/admin/x.txt?u=$u");
-decide($push, 'approve', code => $j->{code});
+decide($t, $push, 'approve', code => $j->{code});
 $wr = $t->http(path => $j->{wait}, headers => [$JS, "Push-Approval-Pending: $j->{pending}"], timeout => 3);
 is($wr->{status}, 200, 'wait after the approval: 200 at once');
 cmp_ok($wr->{time}, '<', 1, 'wait after the approval: not held');
-ok(approval_cookie($wr), 'wait after the approval: cookie');
+ok(approval_cookie($t, $wr), 'wait after the approval: cookie');
 
 # --- the wait endpoint without or with a wrong secret --------------------------------
 
@@ -195,21 +161,21 @@ is($r->{status}, 404, 'wait with a too long secret: 404');
 my ($res2, $j2, $push2) = challenge('/admin/x.txt?u=' . user());
 $r = $t->http(path => $j->{wait}, headers => [$JS, "Push-Approval-Pending: $j2->{pending}"]);
 is($r->{status}, 404, "another challenge's secret: 404");
-decide($push2, 'deny');
+decide($t, $push2, 'deny');
 
 # --- wrong code, then the right one -----------------------------------------------------
 
 $w = wait_start($j, $JS, "Push-Approval-Pending: $pend");
 (my $bad = $j->{code}) =~ s/^(\d)/($1 + 1) % 10/e;
-$dec = decide($push, 'approve', code => $bad);
+$dec = decide($t, $push, 'approve', code => $bad);
 is($dec->{status}, 403, 'wrong code: 403');
 is(json_of($dec)->{reason}, 'code_mismatch', 'wrong code: code_mismatch');
 ok(still_held($w, 0.2), 'wrong code: the requester still waits');
-$dec = decide($push, 'approve', code => $j->{code});
+$dec = decide($t, $push, 'approve', code => $j->{code});
 is($dec->{status}, 200, 'then the right code still works');
 $wr = $t->http_wait($w, 5);
 is($wr->{status}, 200, 'wait: approved after one wrong code');
-ok(approval_cookie($wr), 'wait: cookie after one wrong code');
+ok(approval_cookie($t, $wr), 'wait: cookie after one wrong code');
 
 # --- three wrong codes (a missing one counts) deny the challenge ---------------------------
 
@@ -217,28 +183,28 @@ $u = user();
 ($res, $j, $push) = challenge("/admin/x.txt?u=$u");
 $w = wait_start($j, $JS, "Push-Approval-Pending: $j->{pending}");
 ($bad = $j->{code}) =~ s/(\d)$/($1 + 3) % 10/e;
-$dec = decide($push, 'approve', code => $bad);
+$dec = decide($t, $push, 'approve', code => $bad);
 is($dec->{status}, 403, 'first wrong code: 403');
-$dec = decide($push, 'approve');
+$dec = decide($t, $push, 'approve');
 is($dec->{status}, 403, 'missing code: 403');
 is(json_of($dec)->{reason}, 'code_mismatch', 'missing code: code_mismatch');
 ok(still_held($w, 0.2), 'after two wrong codes the requester still waits');
-$dec = decide($push, 'approve', code => '');
+$dec = decide($t, $push, 'approve', code => '');
 is($dec->{status}, 403, 'third (empty) code: 403');
 is(json_of($dec)->{reason}, 'code_mismatch', 'third: code_mismatch');
 $wr = $t->http_wait($w, 5);
 is($wr->{status}, 403, 'waiting client: 403');
 is(json_of($wr)->{reason}, 'code_mismatch', 'waiting client: code_mismatch');
 is(json_of($wr)->{approval_id}, $j->{approval_id}, 'waiting client: approval_id');
-ok(!approval_cookie($wr), 'waiting client: no cookie');
-$dec = decide($push, 'approve', code => $j->{code});
+ok(!approval_cookie($t, $wr), 'waiting client: no cookie');
+$dec = decide($t, $push, 'approve', code => $j->{code});
 is($dec->{status}, 410, 'the right code after the third wrong one: 410');
 
 # --- deny needs no code -----------------------------------------------------------------
 
 ($res, $j, $push) = challenge('/admin/x.txt?u=' . user());
 $w = wait_start($j, $JS, "Push-Approval-Pending: $j->{pending}");
-$dec = decide($push, 'deny');
+$dec = decide($t, $push, 'deny');
 is($dec->{status}, 200, 'deny without a code');
 is(json_of($dec)->{status}, 'denied', 'denied');
 $wr = $t->http_wait($w, 5);
@@ -252,9 +218,9 @@ is($res->{status}, 401, 'digits 8: 401');
 like($j->{code} // '', qr/^\d{8}$/, 'digits 8: code of 8 digits');
 is($push && index($push->{body}, $j->{code}), -1, 'digits 8: code not in the push');
 $w = wait_start($j, $JS, "Push-Approval-Pending: $j->{pending}");
-$dec = decide($push, 'approve', code => substr($j->{code}, 0, 6));
+$dec = decide($t, $push, 'approve', code => substr($j->{code}, 0, 6));
 is($dec->{status}, 403, 'digits 8: six of the eight digits are wrong');
-$dec = decide($push, 'approve', code => $j->{code});
+$dec = decide($t, $push, 'approve', code => $j->{code});
 is($dec->{status}, 200, 'digits 8: approved with eight digits');
 is($t->http_wait($w, 5)->{status}, 200, 'digits 8: waiting client approved');
 
@@ -269,12 +235,12 @@ ok(still_held($h, 0.5), 'digits 0: the request is held, no 401');
 is(index($t->http(path => "/_pa/console/?who=$u", headers => [$JS])->{body},
     $push->{json}{id}), -1,
     'digits 0: a self-approval is not listed in its requester\'s console');
-$dec = decide($push, 'approve');
+$dec = decide($t, $push, 'approve');
 is($dec->{status}, 200, 'digits 0: approved without a code');
 $res = $t->http_wait($h, 5);
 is($res->{status}, 200, 'digits 0: held request resumed');
 is($res->{body}, "nocode page\n", 'digits 0: content');
-ok(approval_cookie($res), 'digits 0: cookie');
+ok(approval_cookie($t, $res), 'digits 0: cookie');
 
 # --- push_approval_mode hold with self-approval is still two-step ----------------------------
 
@@ -284,7 +250,7 @@ is($j->{reason}, 'approval_pending', 'mode hold: approval_pending');
 like($j->{code} // '', qr/^\d{6}$/, 'mode hold: a code');
 ok($push && $push->{json}{code_required}, 'mode hold: push says code_required');
 $w = wait_start($j, $JS, "Push-Approval-Pending: $j->{pending}");
-decide($push, 'approve', code => $j->{code});
+decide($t, $push, 'approve', code => $j->{code});
 is($t->http_wait($w, 5)->{status}, 200, 'mode hold: approved through wait');
 
 $t->done;

@@ -11,10 +11,9 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide json_of still_held approval_cookie elem unhtml
+    b64url_encode);
 use Test::More;
-use JSON::PP ();
-use MIME::Base64 ();
 
 my $t = PA::Test->new(workers => 2);
 $t->write_file('html/admin/page.html', "admin page\n");
@@ -27,66 +26,8 @@ $t->start(PA::Std::conf(locations => <<'EOF'));
         location /evil.example/ { %%STD%% }
 EOF
 
-my $JSON = JSON::PP->new;
 my $BROWSER = 'Accept: text/html,application/xhtml+xml,*/*;q=0.8';
-my $un = 0;
-
-sub user { 'p' . ++$un . 'y' }
-
-sub json_of {
-    my ($res) = @_;
-    return eval { $JSON->decode($res->{body}) } || {};
-}
-
-sub decide {
-    my ($push, $decision, %o) = @_;
-    my $body = "decision=$decision";
-    $body .= "&code=$o{code}" if defined $o{code};
-    return $t->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => $body);
-}
-
-sub still_held {
-    my ($h, $secs) = @_;
-    return 0 unless $h->{sock} && !$h->{res};
-    my $rin = '';
-    vec($rin, fileno($h->{sock}), 1) = 1;
-    my $n = select(my $rout = $rin, undef, undef, $secs);
-    return $n == 0;
-}
-
-sub approval_cookie {
-    my ($res) = @_;
-    my ($name) = grep { /^pa_[0-9a-f]{8}$/ } keys %{ $t->cookies($res) };
-    return $name;
-}
-
-sub unhtml {
-    my ($s) = @_;
-    return undef unless defined $s;
-    $s =~ s/&quot;/"/g;
-    $s =~ s/&#0*39;|&apos;/'/g;
-    $s =~ s/&lt;/</g;
-    $s =~ s/&gt;/>/g;
-    $s =~ s/&amp;/&/g;
-    return $s;
-}
-
-sub b64url {
-    my $s = MIME::Base64::encode_base64($_[0], '');
-    $s =~ tr{+/}{-_};
-    $s =~ s/=+$//;
-    return $s;
-}
-
-# the text of the element with id $id (no nested tags)
-sub elem {
-    my ($body, $id) = @_;
-    my ($v) = $body =~ /<[a-z0-9]+\b[^>]*\bid="\Q$id\E"[^>]*>([^<]*)</;
-    return $v;
-}
+sub user { PA::Std::user('p', 'y') }
 
 sub wait_url_of {
     my ($body) = @_;
@@ -152,14 +93,14 @@ like($wait // '', qr{^/_pa/wait/\Q$id\E\?r=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$}, 'da
 is(refresh_url_of($body), $wait, 'noscript meta refresh to the same wait URL');
 my $pending_cookie = $t->cookies($res)->{"pa_pending_$id"};
 ok($pending_cookie, 'page sets the pending cookie');
-ok(!approval_cookie($res), 'page sets no approval cookie');
+ok(!approval_cookie($t, $res), 'page sets no approval cookie');
 my $pc = "Cookie: pa_pending_$id=" . ($pending_cookie // '');
 
 # --- no open redirect through r= ------------------------------------------------------
 
 my ($rparam) = ($wait // '') =~ /\?r=(.*)$/;
 my ($rpath, $rsig) = split /\./, $rparam // '', 2;
-my $evil = '/_pa/wait/' . $id . '?r=' . b64url('//evil.example/') . '.' . ($rsig // '');
+my $evil = '/_pa/wait/' . $id . '?r=' . b64url_encode('//evil.example/') . '.' . ($rsig // '');
 
 # another page challenge: a valid signature, for another id
 my ($res_b, $push_b) = page('/admin/page.html?u=' . user());
@@ -169,7 +110,7 @@ my ($bpath) = split /\./, $r_b // '', 2;
 my @tamper = (
     [ 'r= of //evil.example/ with the original signature', $evil ],
     [ 'r= of http://evil.example/ with the original signature',
-      "/_pa/wait/$id?r=" . b64url('http://evil.example/') . ".$rsig" ],
+      "/_pa/wait/$id?r=" . b64url_encode('http://evil.example/') . ".$rsig" ],
     [ "r= of another challenge (its valid signature)", "/_pa/wait/$id?r=$r_b" ],
     [ 'r= with another path, original signature', "/_pa/wait/$id?r=$bpath.$rsig" ],
     [ 'r= without a signature', "/_pa/wait/$id?r=$rpath" ],
@@ -195,7 +136,7 @@ like($ap->{body}, qr/<button\b[^>]*name="decision"[^>]*value="approve"/, 'approv
 unlike($ap->{body}, qr/\Q$code\E/, 'approve page does not show the code');
 ok(still_held($w, 0.1), 'approve page decided nothing');
 
-my $dec = decide($push, 'approve', code => $code);
+my $dec = decide($t, $push, 'approve', code => $code);
 is($dec->{status}, 200, 'approved with the code from pa-code');
 my $wr = $t->http_wait($w, 5);
 is($wr->{status}, 303, 'wait URL: 303 once approved');
@@ -203,7 +144,7 @@ my $loc = $t->hdr($wr, 'location') // '';
 like($loc, $safe_location, 'Location on this host');
 like($loc, qr{^(?:http://localhost(?::\d+)?)?/admin/page\.html\?u=\Q$u\E&x=1$}, 'Location: the page URL (path and query)')
     or diag($loc);
-my $cname = approval_cookie($wr);
+my $cname = approval_cookie($t, $wr);
 ok($cname, '303 carries the approval cookie');
 (my $lpath = $loc) =~ s{^http://[^/]+}{};
 my $back = $t->http(path => $lpath, headers => [$BROWSER, $t->cookie_header($wr)]);
@@ -211,7 +152,7 @@ is($back->{status}, 200, 'the page reloaded with the cookie: 200');
 is($back->{body}, "admin page\n", 'the page content');
 ok($t->no_push(0.2), 'no push for the reload');
 
-decide($push_b, 'deny');
+decide($t, $push_b, 'deny');
 $t->clear_pushes;
 
 # --- a page for //evil.example/ never redirects off the host -------------------------------
@@ -223,7 +164,7 @@ $wait = wait_url_of($res->{body});
 my $eid = $t->hdr($res, 'push-approval-id') // '';
 $code = elem($res->{body}, 'pa-code');
 $w = $t->http_start(path => $wait // "/_pa/wait/$eid", headers => [$BROWSER, $t->cookie_header($res)]);
-decide($push, 'approve', code => $code);
+decide($t, $push, 'approve', code => $code);
 $wr = $t->http_wait($w, 5);
 # the page's own wait URL must work once approved (303 back to a path on
 # this host), never lead to another host
@@ -259,7 +200,7 @@ for my $c (@cases) {
         like($t->hdr($r, 'content-type') // '', qr{^application/problem\+json}, "$what: problem+json");
     }
     my $p = $t->wait_push(5);
-    decide($p, 'deny') if $p;
+    decide($t, $p, 'deny') if $p;
 }
 
 # --- page requests never join --------------------------------------------------------------
@@ -271,7 +212,7 @@ my @p = grep { $_ } ($t->wait_push(5), $t->wait_push(5));
 is(scalar @p, 2, 'two page requests: two pushes');
 isnt($t->hdr($r[0], 'push-approval-id'), $t->hdr($r[1], 'push-approval-id'), 'two challenges');
 isnt(elem($r[0]{body}, 'pa-code'), undef, 'first page has a code');
-decide($_, 'deny') for @p;
+decide($t, $_, 'deny') for @p;
 
 # concurrent too
 $u = user();
@@ -282,7 +223,7 @@ is(join(' ', map { $_->{status} } @r), '202 202 202', 'three concurrent page req
 is(scalar @p, 3, 'three concurrent page requests: three pushes');
 my %ids = map { ($t->hdr($_, 'push-approval-id') // '') => 1 } @r;
 is(scalar keys %ids, 3, 'three distinct challenges');
-decide($_, 'deny') for @p;
+decide($t, $_, 'deny') for @p;
 
 # --- HTML escaping -------------------------------------------------------------------------
 
@@ -305,7 +246,7 @@ like($ap->{body}, qr/alert\(1\)&lt;\/script&gt;/, 'approve page: user escaped');
 like($ap->{body}, qr/alert\(2\)&lt;\/script&gt;/, 'approve page: agent escaped');
 unlike($ap->{body}, qr/\Q"'z\E/, 'approve page: agent quotes escaped');
 like($ap->{body}, qr/<input\b[^>]*\bname="code"/, 'approve page: code field');
-decide($push, 'deny');
+decide($t, $push, 'deny');
 
 $t->done;
 done_testing;

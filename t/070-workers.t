@@ -12,9 +12,8 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decision_req json_of still_held next_push);
 use Test::More;
-use JSON::PP ();
 use Time::HiRes qw(time);
 
 my $t = PA::Test->new(workers => 2);
@@ -29,45 +28,7 @@ EOF
 
 $t->start($conf);
 
-my $JSON = JSON::PP->new;
-my $un = 0;
-
-sub user { 'w' . ++$un . 'k' }
-
-sub json_of {
-    my ($res) = @_;
-    return eval { $JSON->decode($res->{body}) } || {};
-}
-
-sub approve_req {
-    my ($push, %a) = @_;
-    return (method => 'POST', path => PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => 'decision=approve', %a);
-}
-
-# the next push, once its challenge is pending (listed by the console)
-sub next_push {
-    local $Test::Builder::Level = $Test::Builder::Level + 1;
-    my $p = $t->wait_push(5) or return undef;
-    my $id = $p->{json}{id};
-    $t->wait_for(sub {
-        my $r = $t->http(path => '/_pa/console/?who=ops',
-            headers => ['Accept: application/json']);
-        $r->{status} == 200 && index($r->{body}, "\"$id\"") >= 0;
-    }, 5, "challenge $id pending");
-    return $p;
-}
-
-sub still_held {
-    my ($h, $secs) = @_;
-    return 0 unless $h->{sock} && !$h->{res};
-    my $rin = '';
-    vec($rin, fileno($h->{sock}), 1) = 1;
-    my $n = select(my $rout = $rin, undef, undef, $secs);
-    return $n == 0;
-}
+sub user { PA::Std::user('w', 'k') }
 
 # --- keepalive connections, each known to belong to one worker ---------------------
 
@@ -95,9 +56,10 @@ for my $round (1 .. 6) {
     my $u = user();
     my $h = $t->http_start(conn => $conn{$hold_pid}, keepalive => 1,
         path => "/admin/r$round.txt?u=$u");
-    my $push = next_push();
+    my $push = next_push($t);
     ok($push && still_held($h, 0), "round $round: request paused on $hold_pid");
-    my $dec = $t->http(conn => $conn{$dec_pid}, keepalive => 1, approve_req($push));
+    my $dec = $t->http(conn => $conn{$dec_pid}, keepalive => 1,
+        decision_req($push, 'approve'));
     my $t1 = time;
     my $res = $t->http_wait($h, 5);
     my $lat = time - $t1;
@@ -122,9 +84,9 @@ diag(sprintf('wake-up latencies: %s ms', join(' ', map { sprintf '%.1f', $_ * 10
     my $u = user();
     my $h = $t->http_start(conn => $conn{$pa}, keepalive => 1, path => "/admin/r9.txt?u=$u",
         headers => ['Accept: application/json']);
-    my $push = next_push();
-    my $dec = $t->http(conn => $conn{$pb}, keepalive => 1, approve_req($push,
-        body => 'decision=deny'));
+    my $push = next_push($t);
+    my $dec = $t->http(conn => $conn{$pb}, keepalive => 1,
+        decision_req($push, 'deny'));
     my $t1 = time;
     my $res = $t->http_wait($h, 5);
     is($res->{status}, 403, 'deny on the other worker: 403');
@@ -142,7 +104,7 @@ my @held;
 for my $i (1 .. 3) {
     my $u = user();
     my $h = $t->http_start(path => "/admin/r1$i.txt?u=$u", headers => ["User-Agent: reload/$i"]);
-    my $push = next_push();
+    my $push = next_push($t);
     push @held, [$h, $push, $u, $i];
 }
 ok($t->reload, 'reload with three requests paused');
@@ -155,7 +117,7 @@ ok(!grep({ !still_held($_->[0], 0) } @held), 'requests still paused after the re
 for my $x (@held) {
     my ($h, $push, $u, $i) = @$x;
     my $pos = $t->log_size('access.log');
-    my $dec = $t->http(approve_req($push));
+    my $dec = $t->http(decision_req($push, 'approve'));
     is($dec->{status}, 200, "reload $i: approved after the reload");
     my $t1 = time;
     my $res = $t->http_wait($h, 5);
@@ -177,7 +139,7 @@ ok($t->wait_for(sub { !grep { $oldp{$_} } $t->all_worker_pids }, 10, 'old worker
 {
     my $u = user();
     my $h = $t->http_start(path => "/short/?u=$u", headers => ['Accept: application/json']);
-    my $push = next_push();
+    my $push = next_push($t);
     my $master = $t->master_pid;
     my @w = $t->all_worker_pids;
     my $t0 = time;
@@ -197,7 +159,7 @@ $t->start($conf, main => 'worker_shutdown_timeout 1s;');
 {
     my $u = user();
     my $h = $t->http_start(path => "/admin/r12.txt?u=$u", headers => ['Accept: application/json']);
-    my $push = next_push();
+    my $push = next_push($t);
     my @old2 = $t->worker_pids;
     my $t0 = time;
     ok($t->reload, 'reload with worker_shutdown_timeout 1s');
@@ -214,7 +176,7 @@ $t->start($conf, main => 'worker_shutdown_timeout 1s;');
         'worker_shutdown_timeout: logged unavailable');
 
     # the challenge lives on in the zone: approving it is still fine
-    my $dec = $t->http(approve_req($push));
+    my $dec = $t->http(decision_req($push, 'approve'));
     ok($dec->{status} == 200 || $dec->{status} == 410, 'approving afterwards: 200 or 410');
     is($t->http(path => '/pid')->{status}, 200, 'nginx still serves');
 }

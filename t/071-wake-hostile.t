@@ -16,7 +16,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decision_req still_held next_push);
 use Test::More;
 use Socket qw(AF_UNIX SOCK_DGRAM pack_sockaddr_un);
 use Time::HiRes qw(time);
@@ -78,37 +78,9 @@ sub wake_names {
 
 cmp_ok(squat_next(3000), '>=', 2500, 'the old names of the next 3000 pids taken');
 
-# --- helpers (as in t/070-workers.t) ---------------------------------------------
+# --- helpers ---------------------------------------------------------------------
 
-my $un = 0;
-sub user { 'h' . ++$un . 'k' }
-
-sub approve_req {
-    my ($push) = @_;
-    return (method => 'POST', path => PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => 'decision=approve');
-}
-
-sub next_push {
-    my $p = $t->wait_push(5) or return undef;
-    my $id = $p->{json}{id};
-    $t->wait_for(sub {
-        my $r = $t->http(path => '/_pa/console/?who=ops',
-            headers => ['Accept: application/json']);
-        $r->{status} == 200 && index($r->{body}, "\"$id\"") >= 0;
-    }, 5, "challenge $id pending");
-    return $p;
-}
-
-sub still_held {
-    my ($h, $secs) = @_;
-    return 0 unless $h->{sock} && !$h->{res};
-    my $rin = '';
-    vec($rin, fileno($h->{sock}), 1) = 1;
-    return select(my $rout = $rin, undef, undef, $secs) == 0;
-}
+sub user { PA::Std::user('h', 'k') }
 
 # keepalive connections, one per worker
 sub conns {
@@ -132,9 +104,9 @@ sub cross_rounds {
         my ($hold, $dec) = $round % 2 ? ($pa, $pb) : ($pb, $pa);
         my $h = $t->http_start(conn => $conn{$hold}, keepalive => 1,
             path => "/admin/r$round.txt?u=" . user());
-        my $push = next_push();
+        my $push = next_push($t);
         ok($push && still_held($h, 0), "$what $round: paused on $hold");
-        my $d = $t->http(conn => $conn{$dec}, keepalive => 1, approve_req($push));
+        my $d = $t->http(conn => $conn{$dec}, keepalive => 1, decision_req($push, 'approve'));
         my $t1 = time;
         my $res = $t->http_wait($h, 5);
         my $lat = time - $t1;
@@ -171,7 +143,7 @@ is(scalar(grep { /^[0-9a-f]{32}$/ } @names), 2, 'named by 128 random bits, not b
 
 {
     my $h = $t->http_start(path => '/admin/r7.txt?u=' . user());
-    my $push = next_push();
+    my $push = next_push($t);
     my $id = pack 'H*', $push->{json}{id} =~ /^[0-9a-f]{32}$/ ? $push->{json}{id} : '';
     socket(my $s, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
     my $sent = 0;
@@ -186,7 +158,7 @@ is(scalar(grep { /^[0-9a-f]{32}$/ } @names), 2, 'named by 128 random bits, not b
     cmp_ok($sent, '>', 400, "hostile datagrams sent ($sent)");
     ok(still_held($h, 0.3), 'the paused request stays paused');
     is(scalar $t->worker_pids, 2, 'both workers still run');
-    my $d = $t->http(approve_req($push));
+    my $d = $t->http(decision_req($push, 'approve'));
     is($t->http_wait($h, 5)->{status}, 200, 'approved afterwards: resumed');
 }
 

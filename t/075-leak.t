@@ -11,9 +11,8 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(json_of);
 use Test::More;
-use JSON::PP ();
 use Time::HiRes qw(time);
 
 my $t = PA::Test->new(workers => 2);
@@ -28,13 +27,7 @@ $t->start(PA::Std::conf(http => $PA::Std::LOOSE, locations => <<'EOF'));
         }
 EOF
 
-my $JSON = JSON::PP->new;
 my $Z = '{zone="pa"}';
-
-sub json_of {
-    my ($res) = @_;
-    return eval { $JSON->decode($res->{body}) } || {};
-}
 
 sub m_get {
     my $m = $t->metrics('/_pa/metrics') || {};

@@ -1,11 +1,11 @@
 #!/usr/bin/perl
 
-# Prompt limits, lockouts and four-eyes separation (interface.md §1.6, §2
+# Prompt limits, lockouts and four-eyes separation (docs/directives.md:
 # push_approval_prompt_limit, push_approval_lockout, push_approval_separate;
-# issue 5), through real nginx with two workers.  Requests are sent over
-# keepalive connections known to belong to each worker, alternating, so
-# every count is shown to hold across workers (the counts live in the
-# shared zone).
+# docs/threat-model.md: Bombing, Insider self-approval), through real nginx
+# with two workers.  Requests are sent over keepalive connections known to
+# belong to each worker, alternating, so every count is shown to hold
+# across workers (the counts live in the shared zone).
 #
 #   - the default prompt limit (5 per 10m): the 6th creating request is 429
 #     `limited` with Retry-After, and makes no push; another user and a
@@ -40,9 +40,8 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decision_req json_of still_held);
 use Test::More;
-use JSON::PP ();
 use Time::HiRes qw(time);
 
 my $t = PA::Test->new(workers => 2);
@@ -95,24 +94,16 @@ $conf =~ s{%%XL%%}{push_approval zone=xl; push_approval_user \$arg_u; push_appro
 
 $t->start($conf);
 
-my $JSON = JSON::PP->new;
 my $JS = 'Accept: application/json';
-my $FORM = 'Content-Type: application/x-www-form-urlencoded';
 my $HTML = 'Accept: text/html';
-my $un = 0;
 my $uan = 0;
 my $rr = 0;    # alternates the workers while polling
 
 # a user of its own for each scenario
-sub user { 'l' . ++$un . 'm' . $$ }
+sub user { PA::Std::user('l', 'm' . $$) }
 
 # a User-Agent of its own, so that hold-mode requests join only on purpose
 sub ua { 'User-Agent: limits-test/' . ++$uan }
-
-sub json_of {
-    my ($res) = @_;
-    return eval { $JSON->decode($res->{body}) } || {};
-}
 
 # --- one keepalive connection per worker ---------------------------------------------
 
@@ -199,15 +190,6 @@ sub no_push_for {
 
 # --- requests, decisions, answers ------------------------------------------------------
 
-# the paused request has had no answer (nothing to read, connection open)
-sub still_held {
-    my ($h) = @_;
-    return 0 unless $h->{sock} && !$h->{res};
-    my $rin = '';
-    vec($rin, fileno($h->{sock}), 1) = 1;
-    return select(my $rout = $rin, undef, undef, 0) == 0;
-}
-
 # a two-step (self-approval) challenge on worker $i: ($res, $json, $push)
 sub two_step {
     my ($i, $path) = @_;
@@ -221,11 +203,9 @@ sub decide {
     my ($push, $decision, %o) = @_;
     my $path = PA::Std::approve_path($push) // '/_pa/approve/none';
     $path =~ s{^/_pa/approve/}{$o{prefix}} if $o{prefix};
-    my $body = "decision=$decision";
-    $body .= "&code=$o{code}" if defined $o{code};
-    my @h = ($JS, $FORM);
-    push @h, "X-Approver: $o{identity}" if defined $o{identity};
-    my %a = (method => 'POST', path => $path, headers => \@h, body => $body);
+    my @h = defined $o{identity} ? ("X-Approver: $o{identity}") : ();
+    my %a = decision_req($push, $decision, path => $path, code => $o{code},
+        headers => \@h);
     return defined $o{worker} ? on($o{worker}, %a) : $t->http(%a);
 }
 
@@ -419,7 +399,7 @@ sub served_by {
     my $res = on(1, path => "/join/?u=$u", headers => [ua(), $JS]);
     too_many($res, 'limited', 60, 'join: the third challenge');
     ok(no_push_for($u, 0.3), 'join: no push for the joining or the limited request');
-    ok(still_held($hj), 'join: at the limit, a joining request is held, not limited');
+    ok(still_held($hj, 0), 'join: at the limit, a joining request is held, not limited');
     decided_ok(decide($p2, 'approve'), 'approved', 'join: second approved');
     is(join(' ', map { $_->{status} } $t->http_wait_all([$h, $hj], 5)), '200 200',
         'join: the second and its joiner resumed');
@@ -613,7 +593,7 @@ my ($report_user, $report_t0, $report_t1);
     problem_ok($d, 403, 'self_approval', "separate: the requester's own identity");
     $d = decide($push, 'deny', prefix => '/_pa/approveid/', identity => $u, worker => 1);
     problem_ok($d, 403, 'self_approval', "separate: nor may the requester deny");
-    ok(still_held($h), 'separate: the request is still held');
+    ok(still_held($h, 0), 'separate: the request is still held');
 
     $d = decide($push, 'approve', prefix => '/_pa/approveid/', identity => 'bob', worker => 0);
     decided_ok($d, 'approved', 'separate: another identity approves');
@@ -694,7 +674,7 @@ my ($report_user, $report_t0, $report_t1);
     decided_ok(decide($p[1], 'deny', worker => 1), 'denied', 'lockout: deny 2');
     my ($res, $j, $push) = two_step(0, "/lock/?u=$u");
     is($res->{status}, 401, 'lockout: not locked after two failures');
-    ok(still_held($h4), 'lockout: the fourth challenge pending before the lock');
+    ok(still_held($h4, 0), 'lockout: the fourth challenge pending before the lock');
     my $t3a = time;
     decided_ok(decide($p[2], 'deny', worker => 0), 'denied', 'lockout: deny 3');
     my $t3b = time;

@@ -14,11 +14,10 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide json_of reason_of push_for);
 use Test::More;
 use IO::Select;
 use IO::Socket::INET;
-use JSON::PP ();
 use POSIX ();
 use Socket qw(SOL_SOCKET SO_LINGER);
 use Time::HiRes qw(time sleep);
@@ -190,33 +189,8 @@ EOF
 
 $t->start($conf);
 
-my $JSON = JSON::PP->new;
 my $JS = 'Accept: application/json';
 my $FORM = 'Content-Type: application/x-www-form-urlencoded';
-
-sub json_of {
-    my ($res) = @_;
-    return eval { $JSON->decode($res->{body}) } || {};
-}
-
-sub reason_of { json_of($_[0])->{reason} // '' }
-
-sub decide {
-    my ($push, $body) = @_;
-    return $t->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => [$JS, $FORM], body => $body);
-}
-
-# takes pushes until the one for $user
-sub push_for {
-    my ($user, $timeout) = @_;
-    my $deadline = time + ($timeout // 5);
-    while ((my $left = $deadline - time) > 0) {
-        my $p = $t->wait_push($left) or last;
-        return $p if ($p->{json}{user} // '') eq $user;
-    }
-    return undef;
-}
 
 # a failed push: 503 push_failed, quickly, and nothing to approve
 sub push_failed {
@@ -226,7 +200,7 @@ sub push_failed {
     is(reason_of($res), 'push_failed', "$name: push_failed");
     ok(!grep({ /^pa_/ } keys %{ $t->cookies($res) }), "$name: no cookie");
     if ($push) {
-        my $d = decide($push, 'decision=approve');
+        my $d = decide($t, $push, 'approve');
         ok($d->{status} == 410 || $d->{status} == 404,
             "$name: the failed challenge cannot be approved (410/404)")
             or diag("$d->{status} $d->{body}");
@@ -238,17 +212,16 @@ sub works {
     my ($name, $path, $user) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     my $h = $t->http_start(path => "$path?u=$user", timeout => 15);
-    my $push = push_for($user);
+    my $push = push_for($t, $user);
     ok($push, "$name: push");
-    my $d = $push ? decide($push, 'decision=approve') : { status => 0 };
+    my $d = $push ? decide($t, $push, 'approve') : { status => 0 };
     is($d->{status}, 200, "$name: approved");
     my $res = $t->http_wait($h, 10);
     is($res->{status}, 200, "$name: the held request passes") or diag("$res->{status} $res->{body}");
     ok(grep({ /^pa_[0-9a-f]{8}$/ } keys %{ $t->cookies($res) }), "$name: with the cookie");
 }
 
-my $un = 0;
-sub user { my ($p) = @_; return ($p // 'u') . ++$un . 'q' }
+sub user { PA::Std::user($_[0] // 'u', 'q') }
 
 # the access log line of a request is written just before its pool (and
 # the module's cleanup, which fails a challenge whose creator left) is
@@ -269,7 +242,7 @@ sub wait_failed {
     my $u = user('slow');
     my $t0 = time;
     my $h = $t->http_start(path => "/slow/?u=$u", headers => [$JS], timeout => 10);
-    my $push = push_for($u);
+    my $push = push_for($t, $u);
     ok($push, 'slow: the provider got the push');
     my $res = $t->http_wait($h, 10);
     my $el = time - $t0;
@@ -311,7 +284,7 @@ for my $st (301, 302, 304, 307, 400, 401, 403, 404, 410, 429, 500, 502, 503, 504
     $t->receiver_set(status => $st, delay => 0, body => '{"error":"nope"}');
     my $u = user("st$st");
     my $res = $t->http(path => "/st/?u=$u", headers => [$JS], timeout => 10);
-    my $push = push_for($u, 2);
+    my $push = push_for($t, $u, 2);
     ok($push, "status $st: the provider got the push");
     push_failed("provider status $st", $res, $push);
 }
@@ -321,9 +294,9 @@ for my $st (200, 201, 202, 204) {
     $t->receiver_set(status => $st, delay => 0, body => $st == 204 ? '' : '{"ok":true}');
     my $u = user("st$st");
     my $h = $t->http_start(path => "/st/?u=$u", headers => [$JS], timeout => 10);
-    my $push = push_for($u);
+    my $push = push_for($t, $u);
     ok($push, "status $st: push");
-    my $d = $push ? decide($push, 'decision=deny') : { status => 0 };
+    my $d = $push ? decide($t, $push, 'deny') : { status => 0 };
     is($d->{status}, 200, "status $st: decided");
     my $res = $t->http_wait($h, 10);
     is($res->{status}, 403, "status $st: the push counted (denied, not push_failed)");
@@ -336,7 +309,7 @@ for my $st (200, 201, 202, 204) {
         headers => ['X-Big: ' . ('b' x 65536)]);
     my $u = user('bighdr');
     my $res = $t->http(path => "/st/?u=$u", headers => [$JS], timeout => 10);
-    push_failed('provider header of 64 KB', $res, push_for($u, 2));
+    push_failed('provider header of 64 KB', $res, push_for($t, $u, 2));
     $t->receiver_set(headers => []);
 }
 
@@ -345,7 +318,7 @@ for my $st (200, 201, 202, 204) {
     $t->receiver_set(status => 200, delay => 0, close => 1);
     my $u = user('close');
     my $res = $t->http(path => "/st/?u=$u", headers => [$JS], timeout => 10);
-    push_failed('provider closes without an answer', $res, push_for($u, 2));
+    push_failed('provider closes without an answer', $res, push_for($t, $u, 2));
     $t->receiver_set(close => 0);
 }
 
@@ -361,7 +334,7 @@ for my $st (200, 201, 202, 204) {
     $t->receiver_set(status => 500, delay => 0);
     my $u = user('two');
     my $res = $t->http(path => "/two/?u=$u", headers => [$JS]);
-    push_failed('two-step, provider 500', $res, push_for($u, 2));
+    push_failed('two-step, provider 500', $res, push_for($t, $u, 2));
     ok(!$t->hdr($res, 'www-authenticate'), 'two-step, provider 500: no WWW-Authenticate');
     ok(!grep({ /^pa_pending_/ } keys %{ $t->cookies($res) }), 'two-step, provider 500: no pending cookie');
     unlike($res->{body}, qr/"code"/, 'two-step, provider 500: no code');
@@ -371,9 +344,9 @@ for my $st (200, 201, 202, 204) {
     is($res->{status}, 503, 'page, provider 500: 503');
     unlike($res->{body}, qr/id="pa-code"/, 'page, provider 500: no code shown');
     ok(!grep({ /^pa_pending_/ } keys %{ $t->cookies($res) }), 'page, provider 500: no pending cookie');
-    my $p = push_for($u, 2);
+    my $p = push_for($t, $u, 2);
     if ($p) {
-        my $d = decide($p, 'decision=deny');
+        my $d = decide($t, $p, 'deny');
         ok($d->{status} == 410 || $d->{status} == 404, 'page, provider 500: nothing to decide');
     }
     $t->receiver_set(status => 200);
@@ -387,7 +360,7 @@ for my $st (200, 201, 202, 204) {
     $t->receiver_set(status => 500, delay => 1.5);
     my $u = user('join');
     my $h1 = $t->http_start(path => "/join/?u=$u", headers => [$JS], timeout => 10);
-    my $push = push_for($u);
+    my $push = push_for($t, $u);
     ok($push, 'join: the first request makes a push');
     my @h = map { $t->http_start(path => "/join/?u=$u", headers => [$JS], timeout => 10) } 1 .. 4;
     ok($t->no_push(0.4), 'join: the others join it (no second push)');
@@ -398,7 +371,7 @@ for my $st (200, 201, 202, 204) {
         is($r->{status}, 503, "join: request $i ends 503") or diag("$r->{status} $r->{body} " . ($r->{error} // ""));
         is(reason_of($r), 'push_failed', "join: request $i push_failed");
     }
-    my $d = decide($push, 'decision=approve');
+    my $d = decide($t, $push, 'approve');
     ok($d->{status} == 410 || $d->{status} == 404, 'join: the failed challenge cannot be approved');
     $t->receiver_set(status => 200, delay => 0);
 }
@@ -413,7 +386,7 @@ for my $c (['hold', '/hang/'], ['two-step', '/hangtwo/']) {
     my $u = user('abort');
     my $off = $t->log_size('access.log');
     my $h = $t->http_start(path => "$path?u=$u", headers => [$JS], timeout => 10);
-    my $push = push_for($u);
+    my $push = push_for($t, $u);
     ok($push, "abort $name: the provider got the push and holds it");
     my $failed = failed_count();
     $t->http_abort($h);
@@ -421,7 +394,7 @@ for my $c (['hold', '/hang/'], ['two-step', '/hangtwo/']) {
     ok($line, "abort $name: the request ended") or next;
     diag("abort $name: $line");
     wait_failed($failed);
-    my $d = $push ? decide($push, 'decision=approve') : { status => 0 };
+    my $d = $push ? decide($t, $push, 'approve') : { status => 0 };
     ok($d->{status} == 410 || $d->{status} == 404,
         "abort $name: the challenge failed closed (410/404)") or diag("$d->{status} $d->{body}");
     # nothing is left paused: the server answers, and a new request works
@@ -438,7 +411,7 @@ for my $c (['hold', '/hang/'], ['two-step', '/hangtwo/']) {
     my $u = user('joinabort');
     my $off = $t->log_size('access.log');
     my $h1 = $t->http_start(path => "/joinabort/?u=$u", headers => [$JS], timeout => 10);
-    my $push = push_for($u);
+    my $push = push_for($t, $u);
     ok($push, 'join+abort: push');
     my @h = map { $t->http_start(path => "/joinabort/?u=$u", headers => [$JS], timeout => 10) } 1 .. 2;
     ok($t->no_push(0.4), 'join+abort: the others joined');
@@ -447,7 +420,7 @@ for my $c (['hold', '/hang/'], ['two-step', '/hangtwo/']) {
     $t->http_abort($h1);
     ok($t->wait_log('access.log', qr{^\d+ \d+ GET /joinabort/}, 10, $off), 'join+abort: the creator ended');
     wait_failed($failed);
-    my $d = $push ? decide($push, 'decision=approve') : { status => 0 };
+    my $d = $push ? decide($t, $push, 'approve') : { status => 0 };
     ok($d->{status} == 410 || $d->{status} == 404, 'join+abort: the challenge failed closed (410/404)')
         or diag("$d->{status} $d->{body}");
     my @res = $t->http_wait_all(\@h, 8);
@@ -466,12 +439,12 @@ for my $c (['hold', '/hang/'], ['two-step', '/hangtwo/']) {
     $t->receiver_set(status => 200, delay => 0, body => '{}');
     my $u = user('vars');
     my $h = $t->http_start(path => "/vars/?u=$u", timeout => 15);
-    my $push = push_for($u);
+    my $push = push_for($t, $u);
     ok($push, 'vars: push');
     my $ph = $push ? $push->{headers} || {} : {};
     like($ph->{'x-rid'} // '', qr/^[0-9a-f]{32}$/, 'vars: $request_id in the push');
     like($ph->{'x-port'} // '', qr/^[0-9]+$/, 'vars: $remote_port in the push');
-    my $d = $push ? decide($push, 'decision=approve') : { status => 0 };
+    my $d = $push ? decide($t, $push, 'approve') : { status => 0 };
     is($d->{status}, 200, 'vars: approved');
     my $res = $t->http_wait($h, 10);
     is($res->{status}, 200, 'vars: the held request passes');

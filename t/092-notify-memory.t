@@ -17,7 +17,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide push_for);
 use Test::More;
 use Time::HiRes qw(time);
 
@@ -85,24 +85,6 @@ sub wait_freed {
     return $t->wait_for(sub { @{ freed($from) } >= $n }, 5, 'the pool freed');
 }
 
-# the push for $user (a provider that held one may deliver it late)
-sub push_for {
-    my ($user) = @_;
-    my $deadline = time + 5;
-    while ((my $left = $deadline - time) > 0) {
-        my $p = $t->wait_push($left) or last;
-        return $p if ($p->{json}{user} // '') eq $user;
-    }
-    return undef;
-}
-
-sub decide {
-    my ($push, $decision) = @_;
-    return $t->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => [$JS, 'Content-Type: application/x-www-form-urlencoded'],
-        body => "decision=$decision");
-}
-
 # hold: freed once the push is out, while the request is still held
 {
     my $off = length $t->errlog;
@@ -111,7 +93,7 @@ sub decide {
     ok($push, 'hold: push');
     ok(wait_freed($off, 1), 'hold: the pool is freed before the decision');
     is_deeply(freed($off), ['early'], 'hold: by the gate, not at the end');
-    my $d = $push ? decide($push, 'approve') : { status => 0 };
+    my $d = $push ? decide($t, $push, 'approve') : { status => 0 };
     is($d->{status}, 200, 'hold: approved');
     my $res = $t->http_wait($h, 10);
     is($res->{status}, 200, 'hold: the request passes');
@@ -163,10 +145,10 @@ for my $case (['approved', 200, 200, qr/^ssi eve\n/], ['failed', 500, 503, qr/pu
     my $off = length $t->errlog;
     my $u = "eve$name";
     my $h = $t->http_start(path => "/ssi/?u=$u", headers => [$JS], timeout => 15);
-    my $push = push_for($u);
+    my $push = push_for($t, $u);
     ok($push, "ssi $name: push");
     if ($answer == 200) {
-        my $d = $push ? decide($push, 'approve') : { status => 0 };
+        my $d = $push ? decide($t, $push, 'approve') : { status => 0 };
         is($d->{status}, 200, "ssi $name: approved");
         $body = qr/^ssi \Q$u\E\n/;
     }
@@ -187,9 +169,9 @@ $t->receiver_set(status => 200, body => '{}', headers => []);
 # the pool must stay until the update is done
 {
     my $h = $t->http_start(path => '/bg/?u=fay', headers => [$JS], timeout => 15);
-    my $push = push_for('fay');
+    my $push = push_for($t, 'fay');
     ok($push, 'background update: the first push fills the cache');
-    decide($push, 'deny') if $push;
+    decide($t, $push, 'deny') if $push;
     is($t->http_wait($h, 10)->{status}, 403, 'background update: first denied');
     sleep 2.2;    # the cache entry goes stale (proxy_cache_valid 1s, whole seconds)
 
@@ -198,10 +180,10 @@ $t->receiver_set(status => 200, body => '{}', headers => []);
     $h = $t->http_start(method => 'POST', path => '/bg/?u=gus',
         headers => [$JS, 'Content-Type: text/plain'], body => 'abc',
         timeout => 15);
-    $push = push_for('gus');
+    $push = push_for($t, 'gus');
     ok($push, 'background update: the update reaches the provider');
     ok(!@{ freed($off) }, 'background update: not freed while it runs');
-    decide($push, 'deny') if $push;
+    decide($t, $push, 'deny') if $push;
     is($t->http_wait($h, 10)->{status}, 403, 'background update: denied');
     ok(wait_freed($off, 1), 'background update: the pool is freed');
     is_deeply(freed($off), ['late'], 'background update: with the request, once');

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# The journal (interface.md §7): every event of a flow, one chain per
+# The journal (docs/audit.md): every event of a flow, one chain per
 # worker (seq from 1, prev = SHA-256 of the previous line), rotation, rate
 # limited "rejected" events, and no secret in the journal or the logs.
 
@@ -11,7 +11,7 @@ use lib 't/lib';
 use Digest::SHA qw(sha256_hex);
 use JSON::PP;
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide find_event);
 use Test::More;
 
 my $t = PA::Test->new(workers => 2);
@@ -45,29 +45,13 @@ sub events {
     return \@e;
 }
 
-sub has_event {
-    my ($name, %f) = @_;
-    for my $e (@{ events() }) {
-        next unless $e->{event} eq $name;
-        next if grep { ($e->{$_} // '') ne $f{$_} } keys %f;
-        return $e;
-    }
-    return undef;
-}
+sub has_event { find_event(events(), @_) }
 
 sub wait_event {
     my ($name, %f) = @_;
     my $e;
     $t->wait_for(sub { $e = has_event($name, %f) }, 5, "event $name");
     return $e;
-}
-
-sub decide {
-    my ($push, $body) = @_;
-    return $t->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => $body);
 }
 
 my @secrets;
@@ -77,8 +61,8 @@ my $h = $t->http_start(path => '/admin/?u=alice', headers => ['User-Agent: j1'])
 my $push = $t->wait_push(5);
 my $id = $push->{json}{id};
 push @secrets, (PA::Std::approve_path($push) =~ /\.([\w-]{43})$/);
-is(decide($push, 'decision=approve')->{status}, 200, 'approved');
-is(decide($push, 'decision=maybe')->{status}, 400, 'a bad form, with a real token');
+is(decide($t, $push, 'approve')->{status}, 200, 'approved');
+is(decide($t, $push, 'maybe')->{status}, 400, 'a bad form, with a real token');
 ok(wait_event('rejected', reason => 'bad_form'),
     'rejected event (its uri must not carry the token: checked at the end)');
 my $res = $t->http_wait($h, 5);
@@ -119,9 +103,9 @@ my $two = $JSON->decode($res->{body});
 push @secrets, $two->{code}, $two->{pending};
 $push = $t->wait_push(5);
 push @secrets, (PA::Std::approve_path($push) =~ /\.([\w-]{43})$/);
-is(decide($push, 'decision=approve&code=000000')->{status}, 403, 'wrong code');
+is(decide($t, $push, 'approve', code => '000000')->{status}, 403, 'wrong code');
 ok(wait_event('code_mismatch', id => $two->{approval_id}), 'code_mismatch event');
-is(decide($push, 'decision=deny')->{status}, 200, 'denied');
+is(decide($t, $push, 'deny')->{status}, 200, 'denied');
 ok(wait_event('denied', id => $two->{approval_id}), 'denied event');
 
 $t->http(path => '/admin/?u=carol', headers => ['User-Agent: j3',
@@ -131,7 +115,7 @@ ok(wait_event('cross_site', user => 'carol'), 'cross_site event');
 $h = $t->http_start(path => '/admin/?u=dave', headers => ['User-Agent: j4',
     "Cookie: $cname=garbage"]);
 $push = $t->wait_push(5);
-decide($push, 'decision=deny');
+decide($t, $push, 'deny');
 $t->http_wait($h, 5);
 ok(wait_event('cookie_rejected', user => 'dave', reason => 'malformed'),
     'cookie_rejected event with its reason');
@@ -172,7 +156,7 @@ $t->wait_for(sub {
     @new >= 1 }, 5, 'a new journal file after rotation') or diag(`ls -la ${\ $t->dir}/journal`);
 $h = $t->http_start(path => '/admin/?u=erin', headers => ['User-Agent: j5']);
 $push = $t->wait_push(5);
-decide($push, 'decision=approve');
+decide($t, $push, 'approve');
 $t->http_wait($h, 5);
 my $after = wait_event('approved', id => $push->{json}{id});
 ok($after && $after->{seq} > 1, 'the chain goes on after rotation (seq > 1)');

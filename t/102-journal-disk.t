@@ -19,7 +19,7 @@ use Digest::SHA qw(sha256_hex);
 use JSON::PP;
 use PA::Redis;
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide find_event);
 use Test::More;
 
 my $prlimit = (grep { -x } map { "$_/prlimit" }
@@ -53,21 +53,13 @@ $t->start($conf, error_level => 'warn');
 my $JSON = JSON::PP->new->utf8;
 my $jdir = $t->dir . '/journal';
 
-sub decide {
-    my ($push, $decision) = @_;
-    return $t->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => "decision=$decision");
-}
-
 sub approval {
     my ($user) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     my $h = $t->http_start(path => "/admin/a.html?u=$user", headers => [$UA]);
     my $push = $t->wait_push(5);
     ok($push, "$user: push") or return;
-    is(decide($push, 'approve')->{status}, 200, "$user: approved");
+    is(decide($t, $push, 'approve')->{status}, 200, "$user: approved");
     my $res = $t->http_wait($h, 5);
     is($res->{status}, 200, "$user: the held request resumes");
     return ($push->{json}{id}, $t->cookie_header($res));
@@ -84,7 +76,7 @@ sub refused {
         diag("status " . ($t->http_wait($h, 1)->{status} // '?'));
         return;
     };
-    decide($push, 'deny');
+    decide($t, $push, 'deny');
     is($t->http_wait($h, 5)->{status}, 403, "$what: 403");
 }
 
@@ -128,15 +120,7 @@ sub events {
              map { split /\n/, slurp($_) } files() ];
 }
 
-sub has_event {
-    my ($name, %f) = @_;
-    for my $e (@{ events() }) {
-        next unless $e->{event} eq $name;
-        next if grep { ($e->{$_} // '') ne $f{$_} } keys %f;
-        return $e;
-    }
-    return undef;
-}
+sub has_event { find_event(events(), @_) }
 
 sub metric {
     my ($name) = @_;

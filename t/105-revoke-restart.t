@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 
-# Revocations outlive a restart (interface.md §5.4, §1.11; audit.md
-# Guarantees): the master reads the journal's `revoked` events of the last
-# day back into the new, empty zone before the workers start.
+# Revocations outlive a restart (docs/internals.md, Revocations across a
+# restart; docs/audit.md, Guarantees): the master reads the journal's
+# `revoked` events of the last day back into the new, empty zone before the
+# workers start.
 #
 # Three approvals (alice, bob, carol); alice's is revoked at the console.
 # Before the restart, a second journal file is put into the directory with
@@ -22,7 +23,7 @@ use warnings;
 use lib 't/lib';
 use JSON::PP;
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide find_event);
 use Test::More;
 use Time::HiRes ();
 
@@ -59,23 +60,9 @@ sub wait_event {
     my ($name, %f) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     my $found;
-    $t->wait_for(sub {
-        for my $e (@{ events() }) {
-            next unless $e->{event} eq $name;
-            next if grep { ($e->{$_} // '') ne $f{$_} } keys %f;
-            return $found = $e;
-        }
-        return 0;
-    }, 5, "a $name event");
+    $t->wait_for(sub { $found = find_event(events(), $name, %f) },
+        5, "a $name event");
     return $found;
-}
-
-sub decide {
-    my ($push, $decision) = @_;
-    return $t->http(method => 'POST', path => PA::Std::approve_path($push),
-        headers => ['Accept: application/json',
-            'Content-Type: application/x-www-form-urlencoded'],
-        body => "decision=$decision");
 }
 
 # one approval: (approval id, "Cookie: ..." header)
@@ -85,7 +72,7 @@ sub approval {
     my $h = $t->http_start(path => "/admin/a.html?u=$user", headers => [$UA]);
     my $push = $t->wait_push(5);
     ok($push, "$user: push") or return;
-    is(decide($push, 'approve')->{status}, 200, "$user: approved");
+    is(decide($t, $push, 'approve')->{status}, 200, "$user: approved");
     my $res = $t->http_wait($h, 5);
     is($res->{status}, 200, "$user: the held request resumes");
     my $c = $t->cookies($res);
@@ -124,7 +111,7 @@ sub refused {
         diag("$what: status $res->{status} instead");
         return;
     };
-    is(decide($push, 'deny')->{status}, 200, "$what: the new challenge denied");
+    is(decide($t, $push, 'deny')->{status}, 200, "$what: the new challenge denied");
     is($t->http_wait($h, 5)->{status}, 403, "$what: 403");
     like(log_line($off, $path), qr/ rs=revoked /, "$what: rs=revoked");
     ok(wait_event('cookie_rejected', user => $user, reason => 'revoked',

@@ -1,10 +1,10 @@
 #!/usr/bin/perl
 
-# Shipping the journal to a Redis stream (interface.md §7): the same events
-# in the journal and in the stream, field for field; every event exactly
-# once by eid when Redis is killed and restarted empty under load, and when
-# nginx reloads under load; requests never fail because of Redis; the
-# metrics of the trail.
+# Shipping the journal to a Redis stream (docs/audit.md, Shipping to Redis):
+# the same events in the journal and in the stream, field for field; every
+# event exactly once by eid when Redis is killed and restarted empty under
+# load, and when nginx reloads under load; requests never fail because of
+# Redis; the metrics of the trail.
 
 use strict;
 use warnings;
@@ -25,14 +25,7 @@ my $rport = $redis->port;
 
 $t->write_file('html/admin/index.html', "admin\n");
 
-my $conf = PA::Std::conf(
-    http => "$PA::Std::LOOSE push_approval_redis 127.0.0.1:$rport; "
-        . "push_approval_stream $STREAM; push_approval_node n1;",
-    locations => <<'EOF');
-        location /admin/ { %%STD%% push_approval_mode hold;
-                           push_approval_code_digits 0; }
-        location = /metrics { push_approval_metrics; }
-EOF
+my $conf = PA::Std::redis_conf("127.0.0.1:$rport", stream => $STREAM);
 $t->start($conf);
 
 my $JSON = JSON::PP->new->utf8;

@@ -34,14 +34,7 @@ $t->write_file('html/index.html', "hello\n");
 
 sub conf {
     my ($addr) = @_;
-    return PA::Std::conf(
-        http => "$PA::Std::LOOSE push_approval_redis $addr; "
-            . "push_approval_stream $STREAM; push_approval_node n1;",
-        locations => <<'EOF');
-        location /admin/ { %%STD%% push_approval_mode hold;
-                           push_approval_code_digits 0; }
-        location = /metrics { push_approval_metrics; }
-EOF
+    return PA::Std::redis_conf($addr, stream => $STREAM);
 }
 
 $t->start(conf("127.0.0.1:$fport password=$PW db=2"));

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
 # The signed trail as nginx writes it, checked by push-approval-audit
-# (interface.md §7, §9): an untouched journal and stream verify; a removed,
+# (docs/audit.md, docs/audit-format.md): an untouched journal and stream verify; a removed,
 # altered, swapped or inserted line, a chain cut before its last
 # checkpoint and a missing chain are breaks naming the entry; a worker
 # killed with SIGKILL under load leaves at most a torn final line; the
@@ -32,14 +32,7 @@ my $rport = $redis->port;
 my $UA = 'v1';
 
 $t->write_file('html/admin/index.html', "admin\n");
-my $conf = PA::Std::conf(
-    http => "$PA::Std::LOOSE push_approval_redis 127.0.0.1:$rport; "
-        . 'push_approval_node n1;',
-    locations => <<'EOF');
-        location /admin/ { %%STD%% push_approval_mode hold;
-                           push_approval_code_digits 0; }
-        location = /metrics { push_approval_metrics; }
-EOF
+my $conf = PA::Std::redis_conf("127.0.0.1:$rport");
 $t->start($conf);
 
 my $jdir = $t->dir . '/journal';

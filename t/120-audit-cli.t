@@ -21,9 +21,10 @@ use File::Path ();
 use File::Temp ();
 use IO::Select;
 use IO::Socket::INET;
-use MIME::Base64 ();
 use POSIX ();
 use Test::More;
+
+use PA::Std qw(b64url_encode);
 
 my $root = "$FindBin::Bin/..";
 my $bin = $ENV{PA_AUDIT_BIN}
@@ -85,13 +86,6 @@ sub openssl {
     return $out;
 }
 
-sub b64url {
-    my $s = MIME::Base64::encode_base64($_[0], '');
-    $s =~ tr{+/}{-_};
-    $s =~ s/=+$//;
-    return $s;
-}
-
 sub keypair {
     my ($name) = @_;
     my $key = "$tmp/$name.key";
@@ -112,7 +106,7 @@ sub sign {
         '-out', "$m.sig");
     my $sig = slurp("$m.sig");
     die "signature of " . length($sig) . " bytes\n" if length $sig != 64;
-    return b64url($sig);
+    return b64url_encode($sig);
 }
 
 # --- canonical lines ----------------------------------------------------------

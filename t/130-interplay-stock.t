@@ -16,7 +16,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide answer_of elem unhtml);
 use Test::More;
 use Time::HiRes qw(time);
 
@@ -65,44 +65,11 @@ $t->start($http);
 
 my $JS = 'Accept: application/json';
 my $BROWSER = 'Accept: text/html,application/xhtml+xml,*/*;q=0.8';
-my $un = 0;
-sub user { 'st' . ++$un . 'k' }
-
-sub dec { PA::Std::decide($t, @_) }
-
-# the answer to $h within $secs (10): a push for a request redirected into a
-# protected error page (gated afresh) is denied meanwhile, so that it ends
-sub answer_of {
-    my ($h, $secs) = @_;
-    my $end = time + ($secs // 10);
-    my @extra;
-    while (time < $end && PA::Std::still_held($h, 0.1)) {
-        while (my $p = $t->wait_push(0.05)) {
-            push @extra, $p;
-            dec($p, 'deny') if $p->{json} && $p->{json}{id};
-        }
-    }
-    my $res = $t->http_wait($h, $end - time > 0.5 ? $end - time : 0.5);
-    $res->{extra} = \@extra;
-    return $res;
-}
+sub user { PA::Std::user('st', 'k') }
 
 sub ask {
     my (%a) = @_;
-    return answer_of($t->http_start(timeout => 10, %a));
-}
-
-sub elem {
-    my ($body, $id) = @_;
-    my ($v) = $body =~ /<[a-z0-9]+\b[^>]*\bid="\Q$id\E"[^>]*>([^<]*)</;
-    return $v;
-}
-
-sub unhtml {
-    my ($s) = @_;
-    return undef unless defined $s;
-    $s =~ s/&amp;/&/g;
-    return $s;
+    return answer_of($t, $t->http_start(timeout => 10, %a));
 }
 
 sub wait_url_of {
@@ -143,9 +110,9 @@ for my $v (@V) {
         headers => [$BROWSER]);
     is($r->{status}, 200, "$vn, approve page: 200");
     like($r->{body}, qr/name="decision"[^>]*value="approve"/, "$vn, approve page: buttons");
-    my $d = dec($p, 'approve');
+    my $d = decide($t, $p, 'approve');
     is($d->{status}, 200, "$vn, hold: approve recorded");
-    my $res = answer_of($h);
+    my $res = answer_of($t, $h);
     is($res->{status}, 200, "$vn, hold: resumed with 200");
     is($res->{body}, $content, "$vn, hold: content");
     my $cn = PA::Std::approval_cookie($t, $res);
@@ -184,8 +151,8 @@ for my $v (@V) {
     $h = $t->http_start(%P, path => '/admin/x.html', headers => [$JS, "X-User: $u", $cookie]);
     $p = $t->wait_push(5);
     ok($p, "$vn, revoked cookie: gated again");
-    dec($p, 'deny') if $p;
-    $res = answer_of($h);
+    decide($t, $p, 'deny') if $p;
+    $res = answer_of($t, $h);
     is($res->{status}, 403, "$vn, denied: 403");
     like($res->{body}, qr/"denied"|ERR 403 page/, "$vn, denied: the module's answer or the error page");
     no_protected_page($res, "$vn, denied");
@@ -202,9 +169,9 @@ for my $v (@V) {
     my $w = $t->http_start(%P, path => $j->{wait} // '/_pa/wait/x',
         headers => [$JS, 'Push-Approval-Pending: ' . ($j->{pending} // '')]);
     ok(PA::Std::still_held($w, 0.2), "$vn, two-step: wait held");
-    $d = dec($p, 'approve', code => $j->{code});
+    $d = decide($t, $p, 'approve', code => $j->{code});
     is($d->{status}, 200, "$vn, two-step: approved with the code");
-    my $wr = answer_of($w);
+    my $wr = answer_of($t, $w);
     is($wr->{status}, 200, "$vn, two-step: wait 200");
     is(PA::Std::json_of($wr)->{status}, 'approved', "$vn, two-step: wait JSON approved");
     $r = $t->http(%P, path => '/self/x.html', headers => [$JS, "X-User: $u", $t->cookie_header($wr)]);
@@ -224,9 +191,9 @@ for my $v (@V) {
     ok($p, "$vn, page: push");
     $w = $t->http_start(%P, path => $wait // '/_pa/wait/x', headers => [$BROWSER, $t->cookie_header($r)]);
     ok(PA::Std::still_held($w, 0.2), "$vn, page: wait URL held");
-    $d = dec($p, 'approve', code => $code);
+    $d = decide($t, $p, 'approve', code => $code);
     is($d->{status}, 200, "$vn, page: approved with the code");
-    $wr = answer_of($w);
+    $wr = answer_of($t, $w);
     is($wr->{status}, 303, "$vn, page: 303 back");
     (my $loc = $t->hdr($wr, 'location') // '') =~ s{^https?://[^/]+}{};
     is($loc, '/self/x.html?pg=1', "$vn, page: Location");

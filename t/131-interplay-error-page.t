@@ -19,7 +19,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide answer_of);
 use Test::More;
 use Time::HiRes qw(time sleep);
 
@@ -91,27 +91,7 @@ $t->start(PA::Std::stock_http()
 
 my $JS = 'Accept: application/json';
 my $FORM = 'Content-Type: application/x-www-form-urlencoded';
-my $un = 0;
-sub user { 'ep' . ++$un . 'z' }
-
-sub dec { PA::Std::decide($t, @_) }
-
-# the answer to $h within $secs (10); pushes for requests gated afresh
-# (an error page in a protected place) are denied meanwhile and returned
-sub answer_of {
-    my ($h, $secs) = @_;
-    my $end = time + ($secs // 10);
-    my @extra;
-    while (time < $end && PA::Std::still_held($h, 0.1)) {
-        while (my $p = $t->wait_push(0.05)) {
-            push @extra, $p;
-            dec($p, 'deny') if $p->{json} && $p->{json}{id};
-        }
-    }
-    my $res = $t->http_wait($h, $end - time > 0.5 ? $end - time : 0.5);
-    $res->{extra} = \@extra;
-    return $res;
-}
+sub user { PA::Std::user('ep', 'z') }
 
 sub answered {
     my ($res, $what) = @_;
@@ -149,7 +129,7 @@ for my $v (@V) {
         my ($h, $p) = held($port, $u);
         ok($p, "$vn, approve link: push");
         my $path = PA::Std::approve_path($p) // '/_pa/approve/x';
-        my $r = answer_of($t->http_start(%P, timeout => 10,
+        my $r = answer_of($t, $t->http_start(%P, timeout => 10,
             raw => raw_post($path, $JS, $FORM, 'Transfer-Encoding: chunked')
                 . "\r\nzz\r\n"));
         answered($r, "$vn, malformed chunked body to the approve link");
@@ -158,20 +138,20 @@ for my $v (@V) {
         ok(PA::Std::still_held($h, 0.1), "$vn, malformed chunked body decided nothing");
 
         # a body over the limit, chunked, and one cut short
-        $r = answer_of($t->http_start(%P, timeout => 10,
+        $r = answer_of($t, $t->http_start(%P, timeout => 10,
             raw => raw_post($path, $JS, $FORM, 'Transfer-Encoding: chunked')
                 . "\r\n8\r\ndecision\r\nzz\r\n"));
         answered($r, "$vn, approve link, a chunk then garbage");
         is($r->{status}, 400, "$vn, approve link, a chunk then garbage: 400");
 
         # a body over client_max_body_size, and one that stalls
-        $r = answer_of($t->http_start(%P, timeout => 10,
+        $r = answer_of($t, $t->http_start(%P, timeout => 10,
             raw => raw_post($path, $JS, $FORM, 'Content-Length: 2000000')
                 . "\r\ndecision=approve&"));
         answered($r, "$vn, approve link, a body over the limit");
         is($r->{status}, 413, "$vn, approve link, a body over the limit: 413");
         my $t0 = time;
-        $r = answer_of($t->http_start(%P, timeout => 10,
+        $r = answer_of($t, $t->http_start(%P, timeout => 10,
             raw => raw_post($path, $JS, $FORM, 'Content-Length: 50')
                 . "\r\ndecision=approve&"));
         ok($r->{status} == 408 || ($r->{error} // '') =~ /closed|no response/,
@@ -181,21 +161,21 @@ for my $v (@V) {
         ok(PA::Std::still_held($h, 0.1), "$vn, approve link: broken bodies decided nothing");
 
         # the wait and console endpoints with a malformed chunked body
-        $r = answer_of($t->http_start(%P, timeout => 10,
+        $r = answer_of($t, $t->http_start(%P, timeout => 10,
             raw => "GET /_pa/wait/$p->{json}{id} HTTP/1.1\r\nHost: localhost\r\n"
                 . "Accept: application/json\r\nTransfer-Encoding: chunked\r\n"
                 . "Connection: close\r\n\r\nzz\r\n"));
         answered($r, "$vn, wait endpoint, a malformed chunked body");
         cmp_ok($r->{status}, '<', 500, "$vn, wait endpoint, a malformed chunked body: no server error");
-        $r = answer_of($t->http_start(%P, timeout => 10,
+        $r = answer_of($t, $t->http_start(%P, timeout => 10,
             raw => raw_post("/_pa/console/revoke/$p->{json}{id}?who=ops", $JS,
                 'Sec-Fetch-Site: same-origin', 'Transfer-Encoding: chunked') . "\r\nzz\r\n"));
         answered($r, "$vn, console revoke, a malformed chunked body");
         cmp_ok($r->{status}, '<', 500, "$vn, console revoke, a malformed chunked body: no server error");
 
-        my $d = dec($p, 'approve');
+        my $d = decide($t, $p, 'approve');
         is($d->{status}, 200, "$vn, approve link: the token still decides");
-        my $res = answer_of($h);
+        my $res = answer_of($t, $h);
         is($res->{status}, 200, "$vn, approve link: held request resumed");
     }
 
@@ -207,18 +187,18 @@ for my $v (@V) {
         is($r->{status}, 401, "$vn, ttl 1s: 401");
         my $j = PA::Std::json_of($r);
         my $p = $t->wait_push(5);
-        my $d = dec($p, 'approve', code => $j->{code});
+        my $d = decide($t, $p, 'approve', code => $j->{code});
         is($d->{status}, 200, "$vn, ttl 1s: approved");
         sleep 2.2;
         my @pend = ($JS, 'Push-Approval-Pending: ' . ($j->{pending} // ''));
-        my $w1 = answer_of($t->http_start(%P, path => $j->{wait} // '/_pa/wait/x',
+        my $w1 = answer_of($t, $t->http_start(%P, path => $j->{wait} // '/_pa/wait/x',
             headers => [@pend], timeout => 10));
         answered($w1, "$vn, wait after the ttl");
         cmp_ok($w1->{status}, '<', 500, "$vn, wait after the ttl: no server error")
             or diag($w1->{body});
         my $got = PA::Std::approval_cookie($t, $w1);
         if (!$got && $w1->{status} >= 500) {
-            my $w2 = answer_of($t->http_start(%P, path => $j->{wait} // '/_pa/wait/x',
+            my $w2 = answer_of($t, $t->http_start(%P, path => $j->{wait} // '/_pa/wait/x',
                 headers => [@pend], timeout => 10));
             ok($w2->{status} != 404 && $w2->{status} != 410,
                 "$vn, wait failed: the pending secret was not burnt")
@@ -229,9 +209,9 @@ for my $v (@V) {
         $r = $t->http(%P, path => '/short/x.html', headers => [$JS, "X-User: $u"]);
         $j = PA::Std::json_of($r);
         $p = $t->wait_push(5);
-        dec($p, 'approve', code => $j->{code});
+        decide($t, $p, 'approve', code => $j->{code});
         sleep 2.2;
-        my $w = answer_of($t->http_start(%P, path => $j->{wait} // '/_pa/wait/x',
+        my $w = answer_of($t, $t->http_start(%P, path => $j->{wait} // '/_pa/wait/x',
             headers => ['Accept: text/html', $t->cookie_header($r)], timeout => 10));
         answered($w, "$vn, wait (browser) after the ttl");
         cmp_ok($w->{status}, '<', 500, "$vn, wait (browser) after the ttl: no server error");
@@ -257,7 +237,7 @@ for my $v (@V) {
               . "\r\n3\r\nabc\r\nqq\r\n" ],
     ) {
         my ($what, $status, $raw) = @$case;
-        my $r = answer_of($t->http_start(%P, timeout => 10, raw => $raw));
+        my $r = answer_of($t, $t->http_start(%P, timeout => 10, raw => $raw));
         if ($status == 408) {
             # nginx may answer 408 or close the connection
             ok($r->{status} == 408 || $r->{status} == 403
@@ -286,14 +266,14 @@ for my $v (@V) {
         $h = $t->http_start(%P, path => '/lim/x.html', headers => [$JS, "X-User: $u"], timeout => 10);
         $p = $t->wait_push(5);
         ok($p, "$vn, limit: first challenge");
-        my $r = answer_of($t->http_start(%P, path => '/lim/x.html?2',
+        my $r = answer_of($t, $t->http_start(%P, path => '/lim/x.html?2',
             headers => [$JS, "X-User: $u", 'User-Agent: other'], timeout => 10));
         answered($r, "$vn, limit: second challenge");
         ok($r->{status} == 429 || ($prot && $r->{status} == 403), "$vn, limit: 429")
             or diag("status $r->{status}");
         unlike($r->{body}, qr/PERR/, "$vn, limit: no protected page unapproved");
-        dec($p, 'deny') if $p;
-        is(answer_of($h)->{status}, 403, "$vn, limit: the first one denied");
+        decide($t, $p, 'deny') if $p;
+        is(answer_of($t, $h)->{status}, 403, "$vn, limit: the first one denied");
     }
 
     # --- a passed request keeps its pass through index and try_files ----------------------------
@@ -307,8 +287,8 @@ for my $v (@V) {
         my $h = $t->http_start(%P, path => $path, headers => [$JS, "X-User: $u"], timeout => 10);
         my $p = $t->wait_push(5);
         ok($p, "$vn, $what: gated");
-        dec($p, 'approve') if $p;
-        my $res = answer_of($h);
+        decide($t, $p, 'approve') if $p;
+        my $res = answer_of($t, $h);
         is($res->{status}, 200, "$vn, $what: approved, 200");
         is($res->{body}, $body, "$vn, $what: served after the redirect");
         is(scalar @{ $res->{extra} }, 0, "$vn, $what: no second challenge");
@@ -328,8 +308,8 @@ for my $v (@V) {
         headers => [$JS, 'X-User: ' . user()]);
     my $p = $t->wait_push(5);
     ok($p, 'recursive error pages: gated');
-    dec($p, 'deny') if $p;
-    my $r = answer_of($h, 20);
+    decide($t, $p, 'deny') if $p;
+    my $r = answer_of($t, $h, 20);
     answered($r, 'recursive error pages');
     ok($r->{status} >= 400, "recursive error pages: an error status ($r->{status})");
     unlike($r->{body}, qr/RECERR|rec x/, 'recursive error pages: nothing protected served');

@@ -12,7 +12,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide);
 use Test::More;
 
 my $t = PA::Test->new(workers => 2);
@@ -55,10 +55,7 @@ $add
 EOF
 
 my $JS = 'Accept: application/json';
-my $un = 0;
-sub user { 'sr' . ++$un . 'q' }
-
-sub dec { PA::Std::decide($t, @_) }
+sub user { PA::Std::user('sr', 'q') }
 
 sub sub_logged {
     my ($off, $uri, $what) = @_;
@@ -83,7 +80,7 @@ my $u = user();
 my $h = $t->http_start(path => '/admin/inc.html', headers => [$JS, "X-User: $u"], timeout => 10);
 my $p = $t->wait_push(5);
 ok($p && $p->{uri} eq '/push', 'the notify subrequest still delivers pushes');
-dec($p, 'approve') if $p;
+decide($t, $p, 'approve') if $p;
 my $res = $t->http_wait($h, 10);
 is($res->{status}, 200, 'SSI from a protected page approved while paused: 200');
 like($res->{body}, qr/C\[TOP SECRET ADMIN\n\]D/, 'SSI from a page approved while paused: the include is served');
@@ -142,7 +139,7 @@ $u = user();
 $h = $t->http_start(path => '/other/secret.txt', headers => [$JS, "X-User: $u"], timeout => 10);
 $p = $t->wait_push(5);
 ok($p && $p->{uri} eq '/push' && $p->{json}{id}, 'notify: push with an id');
-dec($p, 'approve') if $p;
+decide($t, $p, 'approve') if $p;
 $res = $t->http_wait($h, 10);
 is($res->{status}, 200, 'notify: approved request served');
 is($res->{body}, "OTHER SECRET\n", 'notify: content');

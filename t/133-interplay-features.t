@@ -15,7 +15,7 @@ use warnings;
 
 use lib 't/lib';
 use PA::Test;
-use PA::Std;
+use PA::Std qw(decide);
 use Test::More;
 use IO::Socket::INET;
 use Time::HiRes qw(time);
@@ -109,10 +109,7 @@ $t->start(PA::Std::stock_http(http => 'limit_req_zone $http_x_user zone=lr:1m ra
     . $backend);
 
 my $JS = 'Accept: application/json';
-my $un = 0;
-sub user { 'ft' . ++$un . 'w' }
-
-sub dec { PA::Std::decide($t, @_) }
+sub user { PA::Std::user('ft', 'w') }
 
 # a request that must be gated: (answer, push) after $decision
 sub gated {
@@ -121,7 +118,7 @@ sub gated {
     my $h = $t->http_start(timeout => 10, %a);
     my $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', "$what: gated (push)");
-    my $d = $p ? dec($p, $decision) : { status => 0 };
+    my $d = $p ? decide($t, $p, $decision) : { status => 0 };
     is($d->{status}, 200, "$what: $decision recorded");
     my $res = $t->http_wait($h, 10);
     ok($res->{status}, "$what: answered") or diag($res->{error});
@@ -168,7 +165,7 @@ sub gated {
     my $h = $t->http_start(path => '/xa/x', headers => [$JS, "X-User: $u"], timeout => 10);
     my $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', 'X-Accel-Redirect into a protected place: gated (push)');
-    dec($p, 'deny') if $p;
+    decide($t, $p, 'deny') if $p;
     my $res = $t->http_wait($h, 10);
     ok($res->{status}, 'X-Accel-Redirect: answered') or diag($res->{error});
     unlike($res->{body}, qr/INTERNAL SECRET/, 'X-Accel-Redirect: no protected content unapproved');
@@ -211,7 +208,7 @@ sub gated {
     my $h = $t->http_start(path => '/lr2/x.txt', headers => [$JS, "X-User: $u", 'User-Agent: lr2b'],
         timeout => 10);
     my $p = $t->wait_push(2);
-    dec($p, 'deny') if $p;
+    decide($t, $p, 'deny') if $p;
     my $r = $t->http_wait($h, 10);
     ok($r->{status} == 503 || $r->{status} == 403, 'limit_req with error_page: 503 (or 403 gated afresh)')
         or diag("status $r->{status} " . ($r->{error} // ''));
@@ -227,7 +224,7 @@ sub gated {
         '-H', "X-User: $u", "$base/admin/x.txt");
     my $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', 'HTTP/2: gated (push)');
-    dec($p, 'approve') if $p;
+    decide($t, $p, 'approve') if $p;
     my $res = $t->curl_wait($c, 15);
     is($res->{rc}, 0, 'HTTP/2: curl finished');
     is($res->{status}, 200, 'HTTP/2 held request approved: 200');
@@ -242,7 +239,7 @@ sub gated {
         "$base/post/h2");
     $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', 'HTTP/2 POST: gated (push)');
-    dec($p, 'approve') if $p;
+    decide($t, $p, 'approve') if $p;
     my $be = $t->wait_push(5);
     ok($be && $be->{body} eq $body, 'HTTP/2 POST: the exact body reached the backend');
     $res = $t->curl_wait($c, 15);
@@ -267,7 +264,7 @@ sub gated {
     $c = $t->curl_start('--http2-prior-knowledge', '-H', 'Accept: application/json',
         '-H', "X-User: $u", '-H', 'User-Agent: h2deny', "$base/admin/x.txt");
     $p = $t->wait_push(5);
-    dec($p, 'deny') if $p;
+    decide($t, $p, 'deny') if $p;
     $res = $t->curl_wait($c, 15);
     is($res->{status}, 403, 'HTTP/2 held request denied: 403');
 }
@@ -287,7 +284,7 @@ sub gated {
     my $h = $t->http_start(path => '/admin/x.txt', keepalive => 1, timeout => 10,
         headers => [$JS, "X-User: $u"]);
     my $p = $t->wait_push(5);
-    dec($p, 'approve') if $p;
+    decide($t, $p, 'approve') if $p;
     my $res = $t->http_wait($h, 10);
     is($res->{status}, 200, 'keepalive: held request approved');
     ok($res->{conn}, 'keepalive: connection kept');
@@ -295,6 +292,25 @@ sub gated {
         headers => [$JS, "X-User: $u", $t->cookie_header($res)]);
     is($r->{status}, 200, 'keepalive: the next request with the cookie on the same connection');
     ok($t->no_push(0.2), 'keepalive: no push');
+}
+
+# all that socket $s receives until the server closes it (at most 10 s);
+# the socket is closed
+sub read_to_close {
+    my ($s) = @_;
+    my $all = '';
+    my $end = time + 10;
+    $s->blocking(0);
+    while (time < $end) {
+        my $rin = '';
+        vec($rin, fileno($s), 1) = 1;
+        select(my $rout = $rin, undef, undef, 0.2) or next;
+        my $n = sysread($s, my $buf, 65536);
+        last unless $n;
+        $all .= $buf;
+    }
+    close $s;
+    return $all;
 }
 
 # --- pipelining: a held request, then another on the same connection ------------------------------------------
@@ -309,19 +325,8 @@ sub gated {
     print {$s} $raw;
     my $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', 'pipelined: the first request is gated');
-    dec($p, 'approve') if $p;
-    my $all = '';
-    my $end = time + 10;
-    $s->blocking(0);
-    while (time < $end) {
-        my $rin = '';
-        vec($rin, fileno($s), 1) = 1;
-        select(my $rout = $rin, undef, undef, 0.2) or next;
-        my $n = sysread($s, my $buf, 65536);
-        last unless $n;
-        $all .= $buf;
-    }
-    close $s;
+    decide($t, $p, 'approve') if $p;
+    my $all = read_to_close($s);
     my @st = $all =~ m{^HTTP/1\.1 (\d{3})}mg;
     is("@st", '200 200', 'pipelined: both answered, in order');
     like($all, qr/admin x\n.*open x\n/s, 'pipelined: the held one first, then the second');
@@ -331,19 +336,8 @@ sub gated {
     $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $t->port, Timeout => 5);
     print {$s} $raw;
     $p = $t->wait_push(5);
-    dec($p, 'deny') if $p;
-    $all = '';
-    $end = time + 10;
-    $s->blocking(0);
-    while (time < $end) {
-        my $rin = '';
-        vec($rin, fileno($s), 1) = 1;
-        select(my $rout = $rin, undef, undef, 0.2) or next;
-        my $n = sysread($s, my $buf, 65536);
-        last unless $n;
-        $all .= $buf;
-    }
-    close $s;
+    decide($t, $p, 'deny') if $p;
+    $all = read_to_close($s);
     @st = $all =~ m{^HTTP/1\.1 (\d{3})}mg;
     is("@st", '403 200', 'pipelined, the first denied: 403, then the second answered');
 
@@ -361,21 +355,10 @@ sub gated {
         $p = $t->wait_push(5);
         ok($p && $p->{uri} eq '/push', "pipelined, both protected: challenge $n");
         push @d, $p && $p->{json}{id};
-        dec($p, 'approve') if $p;
+        decide($t, $p, 'approve') if $p;
     }
     isnt($d[0] // '', $d[1] // '', 'pipelined, both protected: two challenges');
-    $all = '';
-    $end = time + 10;
-    $s->blocking(0);
-    while (time < $end) {
-        my $rin = '';
-        vec($rin, fileno($s), 1) = 1;
-        select(my $rout = $rin, undef, undef, 0.2) or next;
-        my $n = sysread($s, my $buf, 65536);
-        last unless $n;
-        $all .= $buf;
-    }
-    close $s;
+    $all = read_to_close($s);
     @st = $all =~ m{^HTTP/1\.1 (\d{3})}mg;
     is("@st", '200 200', 'pipelined, both protected: both approved and answered');
 }
@@ -396,7 +379,7 @@ for my $case (['chunked', 5000], ['chunked, over the buffer (temp file)', 300000
         headers => [$JS, 'X-User: ' . user(), 'Transfer-Encoding: chunked']);
     my $p = $t->wait_push(5);
     ok($p && $p->{uri} eq '/push', "POST $what: gated");
-    dec($p, 'approve') if $p;
+    decide($t, $p, 'approve') if $p;
     my $be = $t->wait_push(5);
     ok($be && $be->{body} eq $body, "POST $what: the exact body reached the backend")
         or diag('backend got ' . length($be ? $be->{body} // '' : '') . " of $len bytes");
@@ -437,7 +420,7 @@ for my $case (['protected', '/cbt2/x'], ['static', '/cbt3/x']) {
             . 'X-User: ' . user() . "\r\nContent-Length: 100\r\n\r\n0123456789");
     my $end = time + 10;
     while (time < $end && PA::Std::still_held($h, 0.1)) {
-        while (my $p = $t->wait_push(0.05)) { dec($p, 'deny') if $p->{json} }
+        while (my $p = $t->wait_push(0.05)) { decide($t, $p, 'deny') if $p->{json} }
     }
     my $r = $t->http_wait($h, 1);
     ok($r->{status} || ($r->{error} // '') =~ /closed|no response/,
