@@ -457,14 +457,14 @@ ngx_http_push_approval_same_origin(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
 {
-    u_char                              *p, *last;
-    off_t                                backlog, unwritten;
-    size_t                               bytes;
-    ngx_int_t                            rc;
-    ngx_str_t                            body, type;
-    ngx_uint_t                           i, j, pending, shipped, errors, lost;
-    ngx_http_push_approval_zone_t      **zones;
-    ngx_http_push_approval_main_conf_t  *pmcf;
+    u_char                                 *p, *last;
+    size_t                                  bytes;
+    ngx_int_t                               rc;
+    ngx_str_t                               body, type;
+    ngx_uint_t                              i, j, pending;
+    ngx_http_push_approval_zone_t         **zones;
+    ngx_http_push_approval_main_conf_t     *pmcf;
+    ngx_http_push_approval_writers_stats_t  st;
 
     static const char  *results[] = {
         NULL, NULL, "approved", "denied", "reported", "code_mismatch",
@@ -544,8 +544,7 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
         }
     }
 
-    ngx_http_push_approval_writers_stats(&backlog, &shipped);
-    ngx_http_push_approval_writers_errors(&unwritten, &errors, &lost);
+    ngx_http_push_approval_writers_stats(&st);
 
     /* the backlog and the state of Redis as this worker sees them */
 
@@ -565,7 +564,8 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
              "push_approval_redis_up %ui\n",
              pmcf->zones.nelts
              ? (ngx_atomic_uint_t) zones[0]->sh->journal_events : 0,
-             shipped, pmcf->redis ? backlog : 0, unwritten, errors, lost,
+             st.shipped, pmcf->redis ? st.backlog : 0, st.pending, st.errors,
+             st.lost,
              ngx_http_push_approval_redis_is_up());
 
     body.len = p - body.data;

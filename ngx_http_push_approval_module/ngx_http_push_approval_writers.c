@@ -446,24 +446,29 @@ ngx_http_push_approval_writers_find(ngx_http_push_approval_writers_sh_t *sh,
 }
 
 
-/* bytes written to the writers' files and not yet in the stream */
+/*
+ * The journal's figures for the metrics, node-wide: bytes written to the
+ * writers' files and not yet in the stream, bytes the live writers hold
+ * and could not write yet, events shipped, failed writes, lost events.
+ */
 
 void
-ngx_http_push_approval_writers_stats(off_t *backlog, ngx_uint_t *shipped)
+ngx_http_push_approval_writers_stats(ngx_http_push_approval_writers_stats_t *st)
 {
     ngx_uint_t                            i;
     ngx_http_push_approval_writer_t      *w;
     ngx_http_push_approval_writers_sh_t  *sh;
 
-    *backlog = 0;
-    *shipped = 0;
+    ngx_memzero(st, sizeof(ngx_http_push_approval_writers_stats_t));
 
     if (ngx_http_push_approval_writers_zone == NULL) {
         return;
     }
 
     sh = ngx_http_push_approval_writers_zone->data;
-    *shipped = sh->shipped_events;
+    st->shipped = sh->shipped_events;
+    st->errors = sh->errors;
+    st->lost = sh->lost;
 
     ngx_http_push_approval_writers_lock();
 
@@ -473,7 +478,11 @@ ngx_http_push_approval_writers_stats(off_t *backlog, ngx_uint_t *shipped)
         if (w->state != NGX_HTTP_PUSH_APPROVAL_WRITER_FREE
             && w->written > w->shipped_bytes)
         {
-            *backlog += w->written - w->shipped_bytes;
+            st->backlog += w->written - w->shipped_bytes;
+        }
+
+        if (w->state == NGX_HTTP_PUSH_APPROVAL_WRITER_LIVE) {
+            st->pending += w->pending;
         }
     }
 
@@ -499,37 +508,3 @@ ngx_http_push_approval_writers_failed(ngx_uint_t writes, ngx_uint_t lost)
 }
 
 
-/* bytes the live writers hold and could not write yet, and the counts */
-
-void
-ngx_http_push_approval_writers_errors(off_t *pending, ngx_uint_t *errors,
-    ngx_uint_t *lost)
-{
-    ngx_uint_t                            i;
-    ngx_http_push_approval_writer_t      *w;
-    ngx_http_push_approval_writers_sh_t  *sh;
-
-    *pending = 0;
-    *errors = 0;
-    *lost = 0;
-
-    if (ngx_http_push_approval_writers_zone == NULL) {
-        return;
-    }
-
-    sh = ngx_http_push_approval_writers_zone->data;
-    *errors = sh->errors;
-    *lost = sh->lost;
-
-    ngx_http_push_approval_writers_lock();
-
-    for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_WRITERS; i++) {
-        w = &sh->slot[i];
-
-        if (w->state == NGX_HTTP_PUSH_APPROVAL_WRITER_LIVE) {
-            *pending += w->pending;
-        }
-    }
-
-    ngx_http_push_approval_writers_unlock();
-}
