@@ -400,3 +400,25 @@ ngx_http_push_approval_result_text(ngx_uint_t status, ngx_str_t *title,
     *title = oc->title;
     *text = oc->text;
 }
+
+
+ngx_uint_t
+ngx_http_push_approval_answer_of_state(ngx_uint_t state)
+{
+    switch (state) {
+    case NGX_HTTP_PUSH_APPROVAL_APPROVED:
+        return NGX_HTTP_PUSH_APPROVAL_ST_APPROVED;
+    case NGX_HTTP_PUSH_APPROVAL_DENIED:
+        return NGX_HTTP_PUSH_APPROVAL_ST_DENIED;
+    case NGX_HTTP_PUSH_APPROVAL_REPORTED:
+        return NGX_HTTP_PUSH_APPROVAL_ST_REPORTED;
+    case NGX_HTTP_PUSH_APPROVAL_CODE_MISMATCH:
+        return NGX_HTTP_PUSH_APPROVAL_ST_CODE_MISMATCH;
+    case NGX_HTTP_PUSH_APPROVAL_PUSH_FAILED:
+        return NGX_HTTP_PUSH_APPROVAL_ST_PUSH_FAILED;
+    case NGX_HTTP_PUSH_APPROVAL_TIMEOUT:
+        return NGX_HTTP_PUSH_APPROVAL_ST_TIMEOUT;
+    default:
+        return NGX_HTTP_PUSH_APPROVAL_ST_PENDING;
+    }
+}

@@ -31,6 +31,7 @@ ngx_http_push_approval_outcome_t *ngx_http_push_approval_outcome(
     ngx_uint_t status);
 void ngx_http_push_approval_problem(ngx_http_push_approval_out_t *o,
     ngx_uint_t http_status, ngx_uint_t status, ngx_str_t *approval_id);
+ngx_uint_t ngx_http_push_approval_answer_of_state(ngx_uint_t state);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_ANSWER_H_INCLUDED_ */

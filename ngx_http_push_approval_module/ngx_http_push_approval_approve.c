@@ -15,7 +15,6 @@
 #include "ngx_http_push_approval_decide.h"
 #include "ngx_http_push_approval_escape.h"
 #include "ngx_http_push_approval_event.h"
-#include "ngx_http_push_approval_gate.h"
 #include "ngx_http_push_approval_headers.h"
 #include "ngx_http_push_approval_keys.h"
 #include "ngx_http_push_approval_limit.h"
@@ -234,7 +233,7 @@ ngx_http_push_approval_approve_parse_target(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ap->zone = ngx_http_push_approval_find_challenge(r, ap->id, ap->ch);
+    ap->zone = ngx_http_push_approval_challenge_find_any(r, ap->id, ap->ch);
 
     return ap->zone ? NGX_OK : NGX_DECLINED;
 }
@@ -369,14 +368,14 @@ ngx_http_push_approval_approve_decide(ngx_http_request_t *r,
 
     if (rc == NGX_OK) {
         ngx_http_push_approval_wake_broadcast(ap->zone, ap->id);
-        ngx_http_push_approval_gate_challenge_event(ap->ch,
+        ngx_http_push_approval_event_about(ap->ch,
             (char *) ngx_http_push_approval_status_name(result)->data,
             &identity,
             result == NGX_HTTP_PUSH_APPROVAL_ST_CODE_MISMATCH
             ? "third_wrong_code_denies" : NULL);
 
     } else if (rc == NGX_AGAIN) {
-        ngx_http_push_approval_gate_challenge_event(ap->ch, "code_mismatch",
+        ngx_http_push_approval_event_about(ap->ch, "code_mismatch",
                                                     &identity, "wrong_code");
 
     } else {
@@ -493,26 +492,3 @@ ngx_http_push_approval_read_form(ngx_http_request_t *r, ngx_str_t *body)
 }
 
 
-/* which zone holds this challenge: ids are random, so at most one */
-
-ngx_http_push_approval_zone_t *
-ngx_http_push_approval_find_challenge(ngx_http_request_t *r, u_char *id,
-    ngx_http_push_approval_challenge_t *ch)
-{
-    ngx_uint_t                           i;
-    ngx_http_push_approval_zone_t      **zones;
-    ngx_http_push_approval_main_conf_t  *pmcf;
-
-    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
-    zones = pmcf->zones.elts;
-
-    for (i = 0; i < pmcf->zones.nelts; i++) {
-        if (ngx_http_push_approval_challenge_lookup(zones[i], id, ch, r->pool)
-            == NGX_OK)
-        {
-            return zones[i];
-        }
-    }
-
-    return NULL;
-}

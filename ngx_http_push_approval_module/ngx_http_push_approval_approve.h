@@ -12,8 +12,6 @@
 
 
 ngx_int_t ngx_http_push_approval_approve_handler(ngx_http_request_t *r);
-ngx_http_push_approval_zone_t *ngx_http_push_approval_find_challenge(
-    ngx_http_request_t *r, u_char *id, ngx_http_push_approval_challenge_t *ch);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_APPROVE_H_INCLUDED_ */

@@ -8,7 +8,8 @@
 
 #include "ngx_http_push_approval_module.h"
 #include "ngx_http_push_approval_challenge.h"
-#include "ngx_http_push_approval_decide.h"
+#include "ngx_http_push_approval_event.h"
+#include "ngx_http_push_approval_journal.h"
 #include "ngx_http_push_approval_limit.h"
 #include "ngx_http_push_approval_parse.h"
 #include "ngx_http_push_approval_zone.h"
@@ -78,7 +79,7 @@ ngx_http_push_approval_find_live(ngx_http_push_approval_zone_t *zone,
     if (node && node->state <= NGX_HTTP_PUSH_APPROVAL_PENDING
         && node->expires <= ngx_time())
     {
-        ngx_http_push_approval_settle(zone, node,
+        ngx_http_push_approval_challenge_settle(zone, node,
                                       NGX_HTTP_PUSH_APPROVAL_TIMEOUT);
     }
 
@@ -507,4 +508,92 @@ ngx_http_push_approval_newer(const void *a, const void *b)
     const ngx_http_push_approval_challenge_t  *ca = a, *cb = b;
 
     return ca->created < cb->created;
+}
+
+
+/* which zone holds this challenge: ids are random, so at most one */
+
+ngx_http_push_approval_zone_t *
+ngx_http_push_approval_challenge_find_any(ngx_http_request_t *r, u_char *id,
+    ngx_http_push_approval_challenge_t *ch)
+{
+    ngx_uint_t                           i;
+    ngx_http_push_approval_zone_t      **zones;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+    zones = pmcf->zones.elts;
+
+    for (i = 0; i < pmcf->zones.nelts; i++) {
+        if (ngx_http_push_approval_challenge_lookup(zones[i], id, ch, r->pool)
+            == NGX_OK)
+        {
+            return zones[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* move a challenge to a final state; mutex held */
+
+void
+ngx_http_push_approval_challenge_settle(ngx_http_push_approval_zone_t *zone,
+    ngx_http_push_approval_node_t *node, ngx_uint_t state)
+{
+    node->state = (uint8_t) state;
+    node->decided = ngx_time();
+
+    if (node->joined) {
+        ngx_rbtree_delete(&zone->sh->joins, &node->join);
+        node->joined = 0;
+    }
+
+    if (state < sizeof(zone->sh->challenges_total)
+                / sizeof(zone->sh->challenges_total[0]))
+    {
+        zone->sh->challenges_total[state]++;
+    }
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_TIMEOUT) {
+        ngx_http_push_approval_challenge_event(node, "expired", NULL);
+    }
+}
+
+
+/*
+ * An event about a challenge the zone itself ended (its wait is over, or
+ * a lockout closed it): written by whichever worker saw it first.  The
+ * mutex is held, so the journal only buffers it.
+ */
+
+void
+ngx_http_push_approval_challenge_event(ngx_http_push_approval_node_t *node,
+    const char *name, const char *reason)
+{
+    u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2];
+    ngx_str_t                       src;
+    ngx_http_push_approval_event_t  e;
+
+    ngx_memzero(&e, sizeof(ngx_http_push_approval_event_t));
+
+    src.data = node->id;
+    src.len = NGX_HTTP_PUSH_APPROVAL_ID_BYTES;
+    e.id.data = id;
+    ngx_http_push_approval_b64url_encode(&e.id, &src);
+
+    e.user.data = node->data;
+    e.user.len = node->user_len;
+    e.approver.data = node->data + node->user_len;
+    e.approver.len = node->approver_len;
+
+    if (reason) {
+        e.reason.data = (u_char *) reason;
+        e.reason.len = ngx_strlen(reason);
+    }
+
+    ngx_http_push_approval_journal_hold(1);
+    ngx_http_push_approval_event(name, &e);
+    ngx_http_push_approval_journal_hold(0);
 }

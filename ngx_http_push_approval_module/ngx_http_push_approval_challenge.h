@@ -123,6 +123,12 @@ ngx_int_t ngx_http_push_approval_challenge_redeem(
 ngx_int_t ngx_http_push_approval_challenge_pending_for(
     ngx_http_push_approval_zone_t *zone, ngx_str_t *approver, ngx_pool_t *pool,
     ngx_array_t *out);
-
+ngx_http_push_approval_zone_t *ngx_http_push_approval_challenge_find_any(
+    ngx_http_request_t *r, u_char *id, ngx_http_push_approval_challenge_t *ch);
+void ngx_http_push_approval_challenge_settle(
+    ngx_http_push_approval_zone_t *zone, ngx_http_push_approval_node_t *node,
+    ngx_uint_t state);
+void ngx_http_push_approval_challenge_event(ngx_http_push_approval_node_t *node,
+    const char *name, const char *reason);
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_CHALLENGE_H_INCLUDED_ */

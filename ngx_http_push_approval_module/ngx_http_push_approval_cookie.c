@@ -20,7 +20,7 @@
 #include "ngx_http_push_approval_cookie.h"
 #include "ngx_http_push_approval_challenge.h"
 #include "ngx_http_push_approval_escape.h"
-#include "ngx_http_push_approval_gate.h"
+#include "ngx_http_push_approval_event.h"
 #include "ngx_http_push_approval_grant.h"
 #include "ngx_http_push_approval_headers.h"
 #include "ngx_http_push_approval_keys.h"
@@ -672,7 +672,7 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_http_push_approval_gate_challenge_event(ch, "cookie_issued",
+    ngx_http_push_approval_event_about(ch, "cookie_issued",
                                                 &ch->decided_by, NULL);
 
     ngx_str_set(&value, "private, no-store");

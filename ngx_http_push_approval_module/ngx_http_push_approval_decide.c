@@ -9,12 +9,9 @@
 #include "ngx_http_push_approval_module.h"
 #include "ngx_http_push_approval_decide.h"
 #include "ngx_http_push_approval_challenge.h"
-#include "ngx_http_push_approval_event.h"
 #include "ngx_http_push_approval_grant.h"
-#include "ngx_http_push_approval_journal.h"
 #include "ngx_http_push_approval_keys.h"
 #include "ngx_http_push_approval_limit.h"
-#include "ngx_http_push_approval_parse.h"
 #include "ngx_http_push_approval_wake.h"
 #include "ngx_http_push_approval_zone.h"
 
@@ -29,72 +26,6 @@
 static ngx_uint_t ngx_http_push_approval_close_user(
     ngx_http_push_approval_zone_t *zone, u_char *who,
     u_char (*ids)[NGX_HTTP_PUSH_APPROVAL_ID_BYTES]);
-static void ngx_http_push_approval_node_event(
-    ngx_http_push_approval_node_t *node, const char *name,
-    const char *reason);
-
-
-/* move a challenge to a final state; mutex held */
-
-void
-ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
-    ngx_http_push_approval_node_t *node, ngx_uint_t state)
-{
-    node->state = (uint8_t) state;
-    node->decided = ngx_time();
-
-    if (node->joined) {
-        ngx_rbtree_delete(&zone->sh->joins, &node->join);
-        node->joined = 0;
-    }
-
-    if (state < sizeof(zone->sh->challenges_total)
-                / sizeof(zone->sh->challenges_total[0]))
-    {
-        zone->sh->challenges_total[state]++;
-    }
-
-    if (state == NGX_HTTP_PUSH_APPROVAL_TIMEOUT) {
-        ngx_http_push_approval_node_event(node, "expired", NULL);
-    }
-}
-
-
-/*
- * An event about a challenge the zone itself ended (its wait is over, or
- * a lockout closed it): written by whichever worker saw it first.  The
- * mutex is held, so the journal only buffers it.
- */
-
-static void
-ngx_http_push_approval_node_event(ngx_http_push_approval_node_t *node,
-    const char *name, const char *reason)
-{
-    u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2];
-    ngx_str_t                       src;
-    ngx_http_push_approval_event_t  e;
-
-    ngx_memzero(&e, sizeof(ngx_http_push_approval_event_t));
-
-    src.data = node->id;
-    src.len = NGX_HTTP_PUSH_APPROVAL_ID_BYTES;
-    e.id.data = id;
-    ngx_http_push_approval_b64url_encode(&e.id, &src);
-
-    e.user.data = node->data;
-    e.user.len = node->user_len;
-    e.approver.data = node->data + node->user_len;
-    e.approver.len = node->approver_len;
-
-    if (reason) {
-        e.reason.data = (u_char *) reason;
-        e.reason.len = ngx_strlen(reason);
-    }
-
-    ngx_http_push_approval_journal_hold(1);
-    ngx_http_push_approval_event(name, &e);
-    ngx_http_push_approval_journal_hold(0);
-}
 
 
 ngx_int_t
@@ -115,7 +46,7 @@ ngx_http_push_approval_decide_notified(ngx_http_push_approval_zone_t *zone,
             node->state = NGX_HTTP_PUSH_APPROVAL_PENDING;
 
         } else {
-            ngx_http_push_approval_settle(zone, node,
+            ngx_http_push_approval_challenge_settle(zone, node,
                                           NGX_HTTP_PUSH_APPROVAL_PUSH_FAILED);
             zone->sh->decisions++;
         }
@@ -215,7 +146,7 @@ ngx_http_push_approval_decide(ngx_http_push_approval_zone_t *zone,
                    node->decided_by_len);
     }
 
-    ngx_http_push_approval_settle(zone, node, decision);
+    ngx_http_push_approval_challenge_settle(zone, node, decision);
     zone->sh->decisions++;
 
     nclosed = 0;
@@ -283,11 +214,12 @@ ngx_http_push_approval_close_user(ngx_http_push_approval_zone_t *zone,
             continue;
         }
 
-        ngx_http_push_approval_settle(zone, node,
+        ngx_http_push_approval_challenge_settle(zone, node,
                                       NGX_HTTP_PUSH_APPROVAL_DENIED);
         zone->sh->decisions++;
 
-        ngx_http_push_approval_node_event(node, "denied", "user_locked_out");
+        ngx_http_push_approval_challenge_event(node, "denied",
+                                               "user_locked_out");
 
         if (n < NGX_HTTP_PUSH_APPROVAL_CLOSE_MAX) {
             ngx_memcpy(ids[n++], node->id, NGX_HTTP_PUSH_APPROVAL_ID_BYTES);

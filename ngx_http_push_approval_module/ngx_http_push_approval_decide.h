@@ -13,8 +13,6 @@
 #include "ngx_http_push_approval_challenge.h"
 
 
-void ngx_http_push_approval_settle(ngx_http_push_approval_zone_t *zone,
-    ngx_http_push_approval_node_t *node, ngx_uint_t state);
 ngx_int_t ngx_http_push_approval_decide_notified(
     ngx_http_push_approval_zone_t *zone, u_char *id, ngx_uint_t ok);
 ngx_int_t ngx_http_push_approval_decide(

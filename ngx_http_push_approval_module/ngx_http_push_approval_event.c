@@ -10,9 +10,9 @@
 #include "ngx_http_push_approval_module.h"
 #include "ngx_http_push_approval_event.h"
 #include "ngx_http_push_approval_challenge.h"
-#include "ngx_http_push_approval_cookie.h"
 #include "ngx_http_push_approval_escape.h"
 #include "ngx_http_push_approval_journal.h"
+#include "ngx_http_push_approval_text.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_EVENT_MAX      (16 * 1024)
@@ -147,44 +147,22 @@ ngx_http_push_approval_event_nums(u_char *p, u_char *last,
 
     if (e->status) {
         p = ngx_cpymem(p, "\"status\":", sizeof("\"status\":") - 1);
-        p = ngx_http_push_approval_event_uint(p, e->status, 1);
+        p = ngx_http_push_approval_text_uint(p, e->status, 1);
         *p++ = ',';
     }
 
     if (e->access) {
         p = ngx_cpymem(p, "\"bytes\":", sizeof("\"bytes\":") - 1);
-        p = ngx_http_push_approval_event_uint(p, e->bytes, 1);
+        p = ngx_http_push_approval_text_uint(p, e->bytes, 1);
         p = ngx_cpymem(p, ",\"request_time\":",
                        sizeof(",\"request_time\":") - 1);
-        p = ngx_http_push_approval_event_uint(p, e->request_time / 1000, 1);
+        p = ngx_http_push_approval_text_uint(p, e->request_time / 1000, 1);
         *p++ = '.';
-        p = ngx_http_push_approval_event_uint(p, e->request_time % 1000, 3);
+        p = ngx_http_push_approval_text_uint(p, e->request_time % 1000, 3);
         *p++ = ',';
     }
 
     return p;
-}
-
-
-/* decimal, zero-padded to width digits (journal.c writes its numbers too) */
-
-u_char *
-ngx_http_push_approval_event_uint(u_char *p, uint64_t n, size_t width)
-{
-    u_char  *d, digits[NGX_INT64_LEN];
-
-    d = digits + NGX_INT64_LEN;
-
-    do {
-        *--d = (u_char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
-
-    while ((size_t) (digits + NGX_INT64_LEN - d) < width) {
-        *--d = '0';
-    }
-
-    return ngx_cpymem(p, d, digits + NGX_INT64_LEN - d);
 }
 
 
@@ -257,7 +235,8 @@ void
 ngx_http_push_approval_event_request(ngx_http_push_approval_event_t *e,
     ngx_http_request_t *r)
 {
-    ngx_str_t  server, uri;
+    ngx_str_t                           uri;
+    ngx_http_push_approval_srv_conf_t  *pscf;
 
     ngx_http_push_approval_event_text(&r->connection->addr_text,
                                       NGX_HTTP_PUSH_APPROVAL_CLIENT_MAX,
@@ -269,8 +248,8 @@ ngx_http_push_approval_event_request(ngx_http_push_approval_event_t *e,
                                           &e->agent, r->pool);
     }
 
-    ngx_http_push_approval_server_name(r, &server);
-    ngx_http_push_approval_event_text(&server,
+    pscf = ngx_http_get_module_srv_conf(r, ngx_http_push_approval_module);
+    ngx_http_push_approval_event_text(&pscf->server_id,
                                       NGX_HTTP_PUSH_APPROVAL_SERVER_MAX,
                                       &e->server, r->pool);
     ngx_http_push_approval_event_text(&r->method_name,
@@ -463,4 +442,29 @@ ngx_http_push_approval_log_handler(ngx_http_request_t *r)
     ngx_http_push_approval_event("access", &e);
 
     return NGX_OK;
+}
+
+
+/* an event about a challenge, with its recorded context */
+
+void
+ngx_http_push_approval_event_about(
+    ngx_http_push_approval_challenge_t *ch, const char *name,
+    ngx_str_t *approver, const char *reason)
+{
+    ngx_http_push_approval_event_t  e;
+
+    ngx_memzero(&e, sizeof(ngx_http_push_approval_event_t));
+    ngx_http_push_approval_event_challenge(&e, ch);
+
+    if (approver && approver->len) {
+        e.approver = *approver;
+    }
+
+    if (reason) {
+        e.reason.data = (u_char *) reason;
+        e.reason.len = ngx_strlen(reason);
+    }
+
+    ngx_http_push_approval_event(name, &e);
 }

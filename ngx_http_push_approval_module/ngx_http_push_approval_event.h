@@ -32,8 +32,6 @@ typedef struct {
 } ngx_http_push_approval_event_t;
 
 
-u_char *ngx_http_push_approval_event_uint(u_char *p, uint64_t n,
-    size_t width);
 void ngx_http_push_approval_event(const char *name,
     ngx_http_push_approval_event_t *e);
 void ngx_http_push_approval_event_challenge(ngx_http_push_approval_event_t *e,
@@ -45,6 +43,9 @@ void ngx_http_push_approval_event_of(ngx_http_request_t *r, const char *name,
 void ngx_http_push_approval_rejected(ngx_http_request_t *r,
     const char *reason);
 ngx_int_t ngx_http_push_approval_log_handler(ngx_http_request_t *r);
+void ngx_http_push_approval_event_about(
+    ngx_http_push_approval_challenge_t *ch, const char *name,
+    ngx_str_t *approver, const char *reason);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_EVENT_H_INCLUDED_ */

@@ -52,7 +52,6 @@ static ngx_int_t ngx_http_push_approval_gate_answer(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status);
 static ngx_int_t ngx_http_push_approval_refuse(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status);
-static void ngx_http_push_approval_resume(ngx_event_t *ev);
 static ngx_int_t ngx_http_push_approval_subrequest(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf);
 static ngx_uint_t ngx_http_push_approval_covers(ngx_http_request_t *r,
@@ -444,7 +443,7 @@ ngx_http_push_approval_gate_challenge(ngx_http_request_t *r,
     }
 
     if (rc == NGX_OK) {
-        ngx_http_push_approval_gate_challenge_event(ch, "challenge_created",
+        ngx_http_push_approval_event_about(ch, "challenge_created",
                                                     NULL, NULL);
     }
 
@@ -674,7 +673,7 @@ ngx_http_push_approval_notified(ngx_http_request_t *r,
                       &plcf->notify, ctx->notify_status);
     }
 
-    ngx_http_push_approval_gate_challenge_event(ch,
+    ngx_http_push_approval_event_about(ch,
                                                 ok ? "notified" : "push_failed",
                                                 NULL, NULL);
 
@@ -743,7 +742,7 @@ ngx_http_push_approval_gate_wait(ngx_http_request_t *r,
     case NGX_HTTP_PUSH_APPROVAL_NOTIFYING:
     case NGX_HTTP_PUSH_APPROVAL_PENDING:
         ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_PENDING;
-        ngx_http_push_approval_hold(r, ctx);
+        ngx_http_push_approval_wake_hold(r, ctx);
         return NGX_AGAIN;
 
     case NGX_HTTP_PUSH_APPROVAL_APPROVED:
@@ -751,10 +750,10 @@ ngx_http_push_approval_gate_wait(ngx_http_request_t *r,
 
     default:
         return ngx_http_push_approval_gate_answer(r, ctx,
-                   ngx_http_push_approval_state_status(state));
+                   ngx_http_push_approval_answer_of_state(state));
     }
 
-    ngx_http_push_approval_unhold(ctx);
+    ngx_http_push_approval_wake_unhold(ctx);
 
     if (ngx_http_push_approval_challenge_lookup(ctx->zone, ch->id, ch, r->pool)
         != NGX_OK
@@ -775,75 +774,6 @@ ngx_http_push_approval_gate_wait(ngx_http_request_t *r,
 }
 
 
-/* pause: in the waiter index, with a timer at the end of the wait */
-
-void
-ngx_http_push_approval_hold(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
-{
-    ngx_msec_int_t  ms;
-    ngx_time_t     *tp;
-
-    if (!ctx->wake.handler) {
-        ctx->wake.handler = ngx_http_push_approval_resume;
-        ctx->wake.data = ctx;
-        ctx->wake.log = r->connection->log;
-        ctx->timer = ctx->wake;
-    }
-
-    ngx_http_push_approval_wake_add(ctx);
-
-    if (ctx->timer.timer_set) {
-        return;
-    }
-
-    tp = ngx_timeofday();
-    ms = (ngx_msec_int_t) (ctx->challenge->expires - tp->sec) * 1000
-         - (ngx_msec_int_t) tp->msec + 1;
-
-    ngx_add_timer(&ctx->timer, ms > 0 ? (ngx_msec_t) ms : 1);
-}
-
-
-void
-ngx_http_push_approval_unhold(ngx_http_push_approval_ctx_t *ctx)
-{
-    ngx_http_push_approval_wake_del(ctx);
-
-    if (ctx->timer.timer_set) {
-        ngx_del_timer(&ctx->timer);
-    }
-
-    if (ctx->wake.posted) {
-        ngx_delete_posted_event(&ctx->wake);
-    }
-}
-
-
-static void
-ngx_http_push_approval_resume(ngx_event_t *ev)
-{
-    ngx_connection_t              *c;
-    ngx_http_request_t            *r;
-    ngx_http_push_approval_ctx_t  *ctx;
-
-    ctx = ev->data;
-    r = ctx->request;
-    c = r->connection;
-
-    ngx_http_set_log_request(c->log, r);
-
-    if (ctx->on_wake) {
-        ctx->on_wake(ctx);
-
-    } else {
-        ngx_http_core_run_phases(r);
-    }
-
-    ngx_http_run_posted_requests(c);
-}
-
-
 /* limited or locked: no challenge, an event and a 429 */
 
 static ngx_int_t
@@ -860,38 +790,13 @@ ngx_http_push_approval_refuse(ngx_http_request_t *r,
 }
 
 
-/* an event about a challenge, with its recorded context */
-
-void
-ngx_http_push_approval_gate_challenge_event(
-    ngx_http_push_approval_challenge_t *ch, const char *name,
-    ngx_str_t *approver, const char *reason)
-{
-    ngx_http_push_approval_event_t  e;
-
-    ngx_memzero(&e, sizeof(ngx_http_push_approval_event_t));
-    ngx_http_push_approval_event_challenge(&e, ch);
-
-    if (approver && approver->len) {
-        e.approver = *approver;
-    }
-
-    if (reason) {
-        e.reason.data = (u_char *) reason;
-        e.reason.len = ngx_strlen(reason);
-    }
-
-    ngx_http_push_approval_event(name, &e);
-}
-
-
 static ngx_int_t
 ngx_http_push_approval_gate_answer(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status)
 {
     ngx_str_t  *id;
 
-    ngx_http_push_approval_unhold(ctx);
+    ngx_http_push_approval_wake_unhold(ctx);
 
     ctx->gate = NGX_HTTP_PUSH_APPROVAL_GATE_ANSWERED;
     ctx->status = status;
@@ -907,28 +812,6 @@ ngx_http_push_approval_gate_answer(ngx_http_request_t *r,
 }
 
 
-ngx_uint_t
-ngx_http_push_approval_state_status(ngx_uint_t state)
-{
-    switch (state) {
-    case NGX_HTTP_PUSH_APPROVAL_APPROVED:
-        return NGX_HTTP_PUSH_APPROVAL_ST_APPROVED;
-    case NGX_HTTP_PUSH_APPROVAL_DENIED:
-        return NGX_HTTP_PUSH_APPROVAL_ST_DENIED;
-    case NGX_HTTP_PUSH_APPROVAL_REPORTED:
-        return NGX_HTTP_PUSH_APPROVAL_ST_REPORTED;
-    case NGX_HTTP_PUSH_APPROVAL_CODE_MISMATCH:
-        return NGX_HTTP_PUSH_APPROVAL_ST_CODE_MISMATCH;
-    case NGX_HTTP_PUSH_APPROVAL_PUSH_FAILED:
-        return NGX_HTTP_PUSH_APPROVAL_ST_PUSH_FAILED;
-    case NGX_HTTP_PUSH_APPROVAL_TIMEOUT:
-        return NGX_HTTP_PUSH_APPROVAL_ST_TIMEOUT;
-    default:
-        return NGX_HTTP_PUSH_APPROVAL_ST_PENDING;
-    }
-}
-
-
 void
 ngx_http_push_approval_cleanup(void *data)
 {
@@ -936,7 +819,7 @@ ngx_http_push_approval_cleanup(void *data)
 
     ngx_uint_t  ok;
 
-    ngx_http_push_approval_unhold(ctx);
+    ngx_http_push_approval_wake_unhold(ctx);
 
     if (ctx->creator && ctx->gate == NGX_HTTP_PUSH_APPROVAL_GATE_NOTIFY) {
         /*

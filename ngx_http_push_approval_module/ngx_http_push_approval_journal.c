@@ -19,8 +19,8 @@
 #include "ngx_http_push_approval_journal.h"
 #include "ngx_http_push_approval_audit.h"
 #include "ngx_http_push_approval_escape.h"
-#include "ngx_http_push_approval_event.h"
 #include "ngx_http_push_approval_ship.h"
+#include "ngx_http_push_approval_text.h"
 #include "ngx_http_push_approval_writers.h"
 #include "ngx_http_push_approval_zone.h"
 
@@ -446,18 +446,18 @@ ngx_http_push_approval_journal_line(const char *event, ngx_str_t *fields,
     /* by hand, not ngx_sprintf(): this runs for every request served */
 
     p = ngx_http_push_approval_journal_lit(line, "{\"v\":1,\"ts\":");
-    p = ngx_http_push_approval_event_uint(p, (uint64_t) tp->sec * 1000
+    p = ngx_http_push_approval_text_uint(p, (uint64_t) tp->sec * 1000
                                              + tp->msec, 1);
     p = ngx_http_push_approval_journal_lit(p, ",\"event\":\"");
     p = ngx_cpymem(p, event, ngx_strlen(event));
     p = ngx_http_push_approval_journal_lit(p, "\",\"eid\":\"");
     p = ngx_cpymem(p, j->writer.data, j->writer.len);
     *p++ = '/';
-    p = ngx_http_push_approval_event_uint(p, j->seq, 1);
+    p = ngx_http_push_approval_text_uint(p, j->seq, 1);
     p = ngx_http_push_approval_journal_lit(p, "\",\"writer\":\"");
     p = ngx_cpymem(p, j->writer.data, j->writer.len);
     p = ngx_http_push_approval_journal_lit(p, "\",\"seq\":");
-    p = ngx_http_push_approval_event_uint(p, j->seq, 1);
+    p = ngx_http_push_approval_text_uint(p, j->seq, 1);
     p = ngx_http_push_approval_journal_lit(p, ",\"node\":\"");
     p = ngx_cpymem(p, j->node.data, j->node.len);
     p = ngx_http_push_approval_journal_lit(p, "\",\"prev\":\"");

@@ -15,7 +15,6 @@
 
 #include "ngx_http_push_approval_module.h"
 #include "ngx_http_push_approval_keys.h"
-#include "ngx_http_push_approval_gate_conf.h"
 #include "ngx_http_push_approval_parse.h"
 
 #include <openssl/crypto.h>

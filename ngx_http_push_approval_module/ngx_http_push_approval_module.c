@@ -5,6 +5,7 @@
 
 
 #include "ngx_http_push_approval_module.h"
+#include "ngx_http_push_approval_module.h"
 #include "ngx_http_push_approval_audit.h"
 #include "ngx_http_push_approval_audit_conf.h"
 #include "ngx_http_push_approval_cookie.h"
@@ -120,7 +121,7 @@ ngx_http_push_approval_get_ctx(ngx_http_request_t *r)
             continue;
         }
 
-        ngx_http_push_approval_unhold(ctx);
+        ngx_http_push_approval_wake_unhold(ctx);
         ctx->stale = 1;
     }
 

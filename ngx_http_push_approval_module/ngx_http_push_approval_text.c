@@ -125,3 +125,25 @@ ngx_http_push_approval_ttl_text(u_char *buf, time_t ttl)
 
     return p;
 }
+
+
+/* decimal, zero-padded to width digits (journal.c writes its numbers too) */
+
+u_char *
+ngx_http_push_approval_text_uint(u_char *p, uint64_t n, size_t width)
+{
+    u_char  *d, digits[NGX_INT64_LEN];
+
+    d = digits + NGX_INT64_LEN;
+
+    do {
+        *--d = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    while ((size_t) (digits + NGX_INT64_LEN - d) < width) {
+        *--d = '0';
+    }
+
+    return ngx_cpymem(p, d, digits + NGX_INT64_LEN - d);
+}

@@ -17,6 +17,8 @@ u_char *ngx_http_push_approval_methods_text(u_char *buf, ngx_uint_t methods);
                                                    /* buf: 128 bytes */
 u_char *ngx_http_push_approval_ttl_text(u_char *buf, time_t ttl);
                                                    /* buf: 64 bytes */
+u_char *ngx_http_push_approval_text_uint(u_char *p, uint64_t n,
+    size_t width);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_TEXT_H_INCLUDED_ */

@@ -10,15 +10,14 @@
 #include "ngx_http_push_approval_module.h"
 #include "ngx_http_push_approval_wait.h"
 #include "ngx_http_push_approval_answer.h"
-#include "ngx_http_push_approval_approve.h"
 #include "ngx_http_push_approval_challenge.h"
 #include "ngx_http_push_approval_cookie.h"
 #include "ngx_http_push_approval_event.h"
-#include "ngx_http_push_approval_gate.h"
 #include "ngx_http_push_approval_headers.h"
 #include "ngx_http_push_approval_keys.h"
 #include "ngx_http_push_approval_output.h"
 #include "ngx_http_push_approval_parse.h"
+#include "ngx_http_push_approval_wake.h"
 #include "ngx_http_push_approval_zone.h"
 
 
@@ -68,7 +67,8 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
         || ngx_http_push_approval_pending_value(r, &text, &secret) != NGX_OK
         || ngx_http_push_approval_check_pending(pmcf->keyring, id, &secret)
            != NGX_OK
-        || (zone = ngx_http_push_approval_find_challenge(r, id, ch)) == NULL)
+        || (zone = ngx_http_push_approval_challenge_find_any(r, id, ch))
+           == NULL)
     {
         ngx_http_push_approval_rejected(r, "bad_pending");
 
@@ -142,7 +142,7 @@ ngx_http_push_approval_wait_step(ngx_http_request_t *r,
     ngx_uint_t  state;
 
     if (ctx->shutdown) {
-        ngx_http_push_approval_unhold(ctx);
+        ngx_http_push_approval_wake_unhold(ctx);
         return ngx_http_push_approval_send_status(r,
                    NGX_HTTP_PUSH_APPROVAL_ST_UNAVAILABLE,
                    &ctx->challenge->id_text, 0);
@@ -156,18 +156,18 @@ ngx_http_push_approval_wait_step(ngx_http_request_t *r,
     }
 
     if (state <= NGX_HTTP_PUSH_APPROVAL_PENDING) {
-        ngx_http_push_approval_hold(r, ctx);
+        ngx_http_push_approval_wake_hold(r, ctx);
         return NGX_AGAIN;
     }
 
-    ngx_http_push_approval_unhold(ctx);
+    ngx_http_push_approval_wake_unhold(ctx);
     r->read_event_handler = ngx_http_block_reading;
 
     if (state == NGX_HTTP_PUSH_APPROVAL_APPROVED) {
         return ngx_http_push_approval_wait_approved(r, ctx);
     }
 
-    ctx->status = ngx_http_push_approval_state_status(state);
+    ctx->status = ngx_http_push_approval_answer_of_state(state);
 
     return ngx_http_push_approval_send_status(r, ctx->status,
                                               &ctx->challenge->id_text, 0);

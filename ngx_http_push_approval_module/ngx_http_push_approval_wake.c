@@ -39,6 +39,7 @@ static void ngx_http_push_approval_wake_shutdown(void);
 static void ngx_http_push_approval_poll(ngx_event_t *ev);
 static void ngx_http_push_approval_waiter_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static void ngx_http_push_approval_wake_resume(ngx_event_t *ev);
 static socklen_t ngx_http_push_approval_wake_addr(struct sockaddr_un *sun,
     u_char *name);
 
@@ -515,4 +516,73 @@ ngx_http_push_approval_waiter_insert(ngx_rbtree_node_t *temp,
     node->left = sentinel;
     node->right = sentinel;
     ngx_rbt_red(node);
+}
+
+
+/* pause: in the waiter index, with a timer at the end of the wait */
+
+void
+ngx_http_push_approval_wake_hold(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_msec_int_t  ms;
+    ngx_time_t     *tp;
+
+    if (!ctx->wake.handler) {
+        ctx->wake.handler = ngx_http_push_approval_wake_resume;
+        ctx->wake.data = ctx;
+        ctx->wake.log = r->connection->log;
+        ctx->timer = ctx->wake;
+    }
+
+    ngx_http_push_approval_wake_add(ctx);
+
+    if (ctx->timer.timer_set) {
+        return;
+    }
+
+    tp = ngx_timeofday();
+    ms = (ngx_msec_int_t) (ctx->challenge->expires - tp->sec) * 1000
+         - (ngx_msec_int_t) tp->msec + 1;
+
+    ngx_add_timer(&ctx->timer, ms > 0 ? (ngx_msec_t) ms : 1);
+}
+
+
+void
+ngx_http_push_approval_wake_unhold(ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_http_push_approval_wake_del(ctx);
+
+    if (ctx->timer.timer_set) {
+        ngx_del_timer(&ctx->timer);
+    }
+
+    if (ctx->wake.posted) {
+        ngx_delete_posted_event(&ctx->wake);
+    }
+}
+
+
+static void
+ngx_http_push_approval_wake_resume(ngx_event_t *ev)
+{
+    ngx_connection_t              *c;
+    ngx_http_request_t            *r;
+    ngx_http_push_approval_ctx_t  *ctx;
+
+    ctx = ev->data;
+    r = ctx->request;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    if (ctx->on_wake) {
+        ctx->on_wake(ctx);
+
+    } else {
+        ngx_http_core_run_phases(r);
+    }
+
+    ngx_http_run_posted_requests(c);
 }

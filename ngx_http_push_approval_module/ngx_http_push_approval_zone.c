@@ -11,7 +11,6 @@
 #include "ngx_http_push_approval_module.h"
 #include "ngx_http_push_approval_zone.h"
 #include "ngx_http_push_approval_challenge.h"
-#include "ngx_http_push_approval_decide.h"
 #include "ngx_http_push_approval_grant.h"
 #include "ngx_http_push_approval_keys.h"
 #include "ngx_http_push_approval_limit.h"
@@ -194,7 +193,7 @@ ngx_http_push_approval_expire_locked(ngx_http_push_approval_zone_t *zone,
         }
 
         if (node->state <= NGX_HTTP_PUSH_APPROVAL_PENDING) {
-            ngx_http_push_approval_settle(zone, node,
+            ngx_http_push_approval_challenge_settle(zone, node,
                                           NGX_HTTP_PUSH_APPROVAL_TIMEOUT);
         }
 
