@@ -277,6 +277,13 @@ ngx_http_push_approval_event_uri(ngx_http_request_t *r, ngx_str_t *uri)
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
 
+    /* a subrequest carries its parent's unparsed URI: name its own place */
+
+    if (r != r->main) {
+        *uri = r->uri;
+        return;
+    }
+
     if (plcf->endpoint == NGX_HTTP_PUSH_APPROVAL_EP_NONE
         || r->uri.len < plcf->endpoint_prefix.len)
     {

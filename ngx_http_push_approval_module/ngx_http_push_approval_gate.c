@@ -138,9 +138,9 @@ ngx_http_push_approval_gate_handler(ngx_http_request_t *r)
 /*
  * A subrequest (SSI, addition, auth_request, mirror) into a protected
  * place is served only under an approval its main request passed with
- * and that covers the place.  nginx's own
- * access modules skip subrequests; this gate does not, or any page that
- * includes a protected file would read it with no identity and no push.
+ * and that covers the place.  nginx's own access modules skip
+ * subrequests; this gate does not, or any page that includes a protected
+ * file would read it with no identity and no push.
  */
 
 static ngx_int_t

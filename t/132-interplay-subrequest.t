@@ -144,6 +144,12 @@ $res = $t->http_wait($h, 10);
 is($res->{status}, 200, 'notify: approved request served');
 is($res->{body}, "OTHER SECRET\n", 'notify: content');
 
+# the refusals are in the trail, naming the included place, not the page
+my $trail = join '', map { $t->read_file("journal/$_") } grep { /\.ndjson$/ }
+    do { opendir my $d, $t->dir . '/journal' or die "journal: $!"; readdir $d };
+like($trail, qr{"event":"rejected"[^\n]*"uri":"/admin/secret\.txt"[^\n]*"reason":"subrequest"},
+    'a rejected event with reason subrequest names the included place');
+
 $t->quit_clean;
 $t->done;
 done_testing;
